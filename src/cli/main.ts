@@ -1,7 +1,7 @@
 // The `hawser` command. Each subcommand lives in its own file in ./commands/ and exports
 // `register(program)`; they are discovered here so that adding one touches no shared file.
 import { Command } from 'commander';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -12,7 +12,8 @@ program
   .version('0.1.0');
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
-for (const file of readdirSync(commandsDir).filter((f) => f.endsWith('.js')).sort()) {
+const files = existsSync(commandsDir) ? readdirSync(commandsDir) : [];
+for (const file of files.filter((f) => f.endsWith('.js')).sort()) {
   const mod = (await import(pathToFileURL(join(commandsDir, file)).href)) as {
     register?: (p: Command) => void;
   };
