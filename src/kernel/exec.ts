@@ -1,10 +1,13 @@
 // Running kernel tools (nft, ip, conntrack, sysctl …), optionally inside a named network
 // namespace. The only place in hawser that spawns processes for kernel access.
 import { spawn } from 'node:child_process';
-import { netnsPath } from './netns/paths.js';
+import { resolveNetns } from './netns/paths.js';
 
 export interface RunOptions {
-  /** Run inside this named network namespace (/run/netns/NAME). Unset = caller's namespace. */
+  /**
+   * Run inside this network namespace: a name under /run/netns, or an absolute path such as
+   * /proc/123/ns/net. Unset = caller's namespace.
+   */
   netns?: string;
   /** Written to the child's stdin, then stdin is closed. */
   input?: string;
@@ -40,7 +43,7 @@ export class KernelCommandError extends Error {
  * cgroup mounts from tools such as runc (REFERENCE.md).
  */
 export function commandInNetns(netns: string | undefined, argv: string[]): string[] {
-  return netns ? ['nsenter', `--net=${netnsPath(netns)}`, '--', ...argv] : argv;
+  return netns ? ['nsenter', `--net=${resolveNetns(netns)}`, '--', ...argv] : argv;
 }
 
 export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
