@@ -61,7 +61,9 @@ t.test('an absolute namespace path works like a name', async (t) => {
   await deleteLink('pb', { netns: path });
   t.equal(await getLink('pa', { netns: A }), undefined);
   const missing = await getLink('lo', { netns: `/run/netns/${p}-none` }).catch((e: unknown) => e);
-  t.ok(isNetnsNotFound(missing), 'missing namespace is isNetnsNotFound');
+  t.ok(isNetnsNotFound(missing), 'missing namespace path is isNetnsNotFound');
+  const missingName = await getLink('lo', { netns: `${p}-none` }).catch((e: unknown) => e);
+  t.ok(isNetnsNotFound(missingName), 'missing namespace name is isNetnsNotFound');
 });
 
 t.test('bridge, ports, hairpin', async (t) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { routeArgs } from './route.js';
 import { vxlanArgs } from './vxlan.js';
 import { batchLine } from './batch.js';
-import { checkLinkName } from './ip.js';
+import { checkLinkName, ipArgv } from './ip.js';
 import { LinkError } from './errors.js';
 
 describe('routeArgs', () => {
@@ -52,5 +52,14 @@ describe('batchLine', () => {
   });
   it.each([['a b'], [''], ['#x'], ['"q']])('refuses %j, which the batch parser would split or drop', (w) => {
     expect(() => batchLine(['link', w])).toThrow(LinkError);
+  });
+});
+
+describe('ipArgv', () => {
+  it('uses the tool\'s own -n for names and nsenter (exec netns) for paths', () => {
+    expect(ipArgv('ip', ['link'], 'hwt1-a')).toEqual({ argv: ['ip', '-n', 'hwt1-a', 'link'] });
+    expect(ipArgv('bridge', ['fdb'], '/proc/7/ns/net')).toEqual({ argv: ['bridge', 'fdb'], netns: '/proc/7/ns/net' });
+    expect(ipArgv('ip', ['link'], undefined)).toEqual({ argv: ['ip', 'link'] });
+    expect(() => ipArgv('ip', ['link'], 'bad name')).toThrow(/invalid netns/);
   });
 });

@@ -3,7 +3,7 @@
 // takes 5–15 commands, so batching is the fast path for multi-step setups.
 import { run } from '../exec.js';
 import { LinkError, classify } from './errors.js';
-import { type NsOptions } from './ip.js';
+import { ipArgv, type NsOptions } from './ip.js';
 
 export interface BatchOptions extends NsOptions {
   /**
@@ -25,8 +25,8 @@ export function batchLine(argv: string[]): string {
 export async function ipBatch(commands: string[][], opts: BatchOptions = {}): Promise<void> {
   if (commands.length === 0) return;
   const input = commands.map(batchLine).join('\n') + '\n';
-  const argv = opts.force ? ['ip', '-force', '-batch', '-'] : ['ip', '-batch', '-'];
-  const r = await run(argv, { netns: opts.netns, input, allowFailure: true });
+  const { argv, netns } = ipArgv('ip', opts.force ? ['-force', '-batch', '-'] : ['-batch', '-'], opts.netns);
+  const r = await run(argv, { netns, input, allowFailure: true });
   if (r.code !== 0) {
     // iproute2 prints the kernel's error then "Command failed -:<line>".
     const line = /Command failed -:(\d+)/.exec(r.stderr)?.[1];
