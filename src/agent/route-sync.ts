@@ -1,0 +1,81 @@
+// Applies DesiredNodeNetwork to the kernel of the namespace the agent runs in: replaces
+// routes (idempotent), removes routes of ours that are no longer wanted, and keeps the VXLAN
+// device, its FDB and neighbour entries in step. "Ours" = a route to a prefix inside the
+// cluster CIDR other than our own pod CIDR: nothing else in the table is touched.
+import ipaddr from 'ipaddr.js';
+import {
+  addAddress, addFdb, addNeighbour, createVxlan, deleteFdb, deleteNeighbour, deleteRoute, getLink,
+  listAddresses, listRoutes, replaceRoute, setLinkUp,
+} from '../kernel/link/index.js';
+import { VXLAN_DEVICE, VXLAN_OVERHEAD, VXLAN_PORT, VXLAN_VNI, type DesiredNodeNetwork } from './node-routes.js';
+
+export interface RouteSyncContext {
+  clusterCIDR: string;
+  selfPodCIDR?: string;
+  nodeIP: string;
+  /** Remembered between syncs to remove stale FDB/neighbour entries. */
+  lastOverlay?: DesiredNodeNetwork['overlay'];
+}
+
+function insideCIDR(prefix: string, cidr: string): boolean {
+  try {
+    const [net, len] = ipaddr.parseCIDR(prefix.includes('/') ? prefix : `${prefix}/32`);
+    const outer = ipaddr.parseCIDR(cidr);
+    return net.kind() === outer[0].kind() && len >= outer[1] && net.match(outer);
+  } catch {
+    return false;
+  }
+}
+
+/** The device that holds the node's underlay address (the VXLAN outer device). */
+async function underlayDevice(nodeIP: string): Promise<string> {
+  const addrs = await listAddresses();
+  const hit = addrs.find((a) => a.cidr.split('/')[0] === nodeIP);
+  if (!hit) throw new Error(`node IP ${nodeIP} is not configured on any interface of this namespace`);
+  return hit.dev;
+}
+
+async function ensureVxlan(ctx: RouteSyncContext, overlay: NonNullable<DesiredNodeNetwork['overlay']>): Promise<void> {
+  let link = await getLink(VXLAN_DEVICE);
+  if (!link) {
+    const dev = await underlayDevice(ctx.nodeIP);
+    const under = await getLink(dev);
+    await createVxlan({
+      name: VXLAN_DEVICE, vni: VXLAN_VNI, local: ctx.nodeIP, dev, dstPort: VXLAN_PORT,
+      learning: false, mac: overlay.localMac, mtu: (under?.mtu ?? 1500) - VXLAN_OVERHEAD,
+    });
+    link = await getLink(VXLAN_DEVICE);
+  }
+  if (overlay.localAddress) {
+    const have = await listAddresses(VXLAN_DEVICE);
+    if (!have.some((a) => a.cidr === overlay.localAddress)) {
+      await addAddress(VXLAN_DEVICE, overlay.localAddress);
+    }
+  }
+  if (!link?.up) await setLinkUp(VXLAN_DEVICE);
+  const fdbKey = (f: { mac: string; dst: string }) => `${f.mac}/${f.dst}`;
+  const neighKey = (n: { ip: string; mac: string }) => `${n.ip}/${n.mac}`;
+  const wantFdb = new Set(overlay.fdb.map(fdbKey));
+  const wantNeigh = new Set(overlay.neighbours.map(neighKey));
+  for (const f of ctx.lastOverlay?.fdb ?? []) {
+    if (!wantFdb.has(fdbKey(f))) await deleteFdb({ dev: VXLAN_DEVICE, ...f });
+  }
+  for (const n of ctx.lastOverlay?.neighbours ?? []) {
+    if (!wantNeigh.has(neighKey(n))) await deleteNeighbour({ dev: VXLAN_DEVICE, ip: n.ip });
+  }
+  for (const f of overlay.fdb) await addFdb({ dev: VXLAN_DEVICE, ...f, replace: true });
+  for (const n of overlay.neighbours) await addNeighbour({ dev: VXLAN_DEVICE, ...n });
+  ctx.lastOverlay = overlay;
+}
+
+export async function syncNodeNetwork(ctx: RouteSyncContext, desired: DesiredNodeNetwork): Promise<void> {
+  if (desired.overlay) await ensureVxlan(ctx, desired.overlay);
+  const wanted = new Set(desired.routes.map((r) => r.dst));
+  for (const route of await listRoutes()) {
+    if (route.family !== 4 || wanted.has(route.dst)) continue;
+    if (ctx.selfPodCIDR && route.dst === ctx.selfPodCIDR) continue;
+    if (route.protocol === 'kernel') continue; // connected routes belong to the interfaces
+    if (insideCIDR(route.dst, ctx.clusterCIDR)) await deleteRoute({ dst: route.dst });
+  }
+  for (const r of desired.routes) await replaceRoute(r);
+}
