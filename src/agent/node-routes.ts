@@ -6,6 +6,7 @@
 // is routed onlink via the remote CIDR's network address, which a neighbour entry maps to
 // the remote VTEP MAC, which an FDB entry maps to the remote underlay IP.
 import type { V1Node } from '@kubernetes/client-node';
+import { formatAddress, parseCidr } from '../net/index.js';
 
 export type RoutingMode = 'host-gw' | 'vxlan';
 
@@ -63,12 +64,9 @@ export function vtepMac(ipv4: string): string {
 
 /** The network address of a CIDR, e.g. 10.244.1.0/24 → 10.244.1.0. */
 export function cidrNetworkAddress(cidr: string): string {
-  const [addr, len] = cidr.split('/');
-  const bits = Number(len);
-  const n = addr!.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const net = (n & mask) >>> 0;
-  return [24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.');
+  const c = parseCidr(cidr, { allowHostBits: true });
+  if (!c) throw new Error(`invalid CIDR ${JSON.stringify(cidr)}`);
+  return formatAddress({ family: c.family, value: c.base });
 }
 
 export function remoteNodes(nodes: V1Node[], selfName: string): RemoteNode[] {

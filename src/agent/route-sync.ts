@@ -2,7 +2,7 @@
 // routes (idempotent), removes routes of ours that are no longer wanted, and keeps the VXLAN
 // device, its FDB and neighbour entries in step. "Ours" = a route to a prefix inside the
 // cluster CIDR other than our own pod CIDR: nothing else in the table is touched.
-import ipaddr from 'ipaddr.js';
+import { cidrContains, parseCidr } from '../net/index.js';
 import {
   addAddress, addFdb, addNeighbour, createVxlan, deleteFdb, deleteNeighbour, deleteRoute, getLink,
   listAddresses, listRoutes, replaceRoute, setLinkUp,
@@ -17,14 +17,12 @@ export interface RouteSyncContext {
   lastOverlay?: DesiredNodeNetwork['overlay'];
 }
 
+/** Whether prefix (a CIDR or bare address) lies wholly inside cidr. */
 function insideCIDR(prefix: string, cidr: string): boolean {
-  try {
-    const [net, len] = ipaddr.parseCIDR(prefix.includes('/') ? prefix : `${prefix}/32`);
-    const outer = ipaddr.parseCIDR(cidr);
-    return net.kind() === outer[0].kind() && len >= outer[1] && net.match(outer);
-  } catch {
-    return false;
-  }
+  const inner = parseCidr(prefix.includes('/') ? prefix : `${prefix}/32`, { allowHostBits: true });
+  const outer = parseCidr(cidr, { allowHostBits: true });
+  if (!inner || !outer || inner.family !== outer.family || inner.prefix < outer.prefix) return false;
+  return cidrContains(outer, { family: inner.family, value: inner.base });
 }
 
 /** The device that holds the node's underlay address (the VXLAN outer device). */
