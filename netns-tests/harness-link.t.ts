@@ -1,7 +1,6 @@
 // The link primitives against the real kernel, each inside namespaces this test creates.
 import t from 'tap';
-import { randomBytes } from 'node:crypto';
-import { createNetns, deleteNetns } from '../src/kernel/netns/namespace.js';
+import { World } from './lib/index.js';
 import {
   addAddress, addFdb, addNeighbour, addRoute, createBridge, createVethPair, createVxlan, deleteAddress,
   deleteFdb, deleteLink, deleteNeighbour, deleteRoute, flushAddresses, getHairpin, getLink, ipBatch,
@@ -11,18 +10,13 @@ import {
 import { getSysctl, setSysctl } from '../src/kernel/sysctl.js';
 import { run } from '../src/kernel/exec.js';
 
-const p = `hwtl${randomBytes(2).toString('hex')}`;
-const A = `${p}-a`;
-const B = `${p}-b`;
-
-t.before(async () => {
-  await createNetns(A);
-  await createNetns(B);
-});
-t.teardown(async () => {
-  await deleteNetns(A);
-  await deleteNetns(B);
-});
+// The World only provides the (crash-safe) namespaces; everything else below calls the
+// kernel primitives directly with the full namespace names.
+const w = await World.create();
+t.teardown(() => w.close());
+const A = await w.addNetns('a');
+const B = await w.addNetns('b');
+const p = w.prefix;
 
 t.test('veth pair born in two namespaces, read back, moved, renamed, deleted', async (t) => {
   await createVethPair({ name: 'va', peerName: 'vb', netns: A, peerNetns: B, mtu: 1400, mac: '02:00:00:00:00:0a' });
