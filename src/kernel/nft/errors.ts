@@ -62,7 +62,7 @@ const PATTERNS: Array<[RegExp, NftErrorCode]> = [
   [/Operation not supported|not supported/i, 'HAWSER_NFT_UNSUPPORTED'],
   [/Operation not permitted|Permission denied/i, 'HAWSER_NFT_PERMISSION'],
   [/syntax error|unexpected|No symbol type information|unknown identifier/i, 'HAWSER_NFT_SYNTAX'],
-  [/mismatch|Invalid argument|out of range|too long|exceeds|conflicting|Numerical result/i, 'HAWSER_NFT_INVALID'],
+  [/mismatch|Invalid argument|out of range|too long|exceeds|conflicting|Numerical result|is not a map|Can't parse|Could not resolve/i, 'HAWSER_NFT_INVALID'],
 ];
 
 /** Line number (1-based) of the first error in `nft -f -` output, e.g. "/dev/stdin:3:22-25: Error: …". */
@@ -73,6 +73,8 @@ export function errorLine(stderr: string): number | undefined {
 
 /** Build the catalogue error for a failed nft run from its stderr. */
 export function classifyNftStderr(stderr: string, opIndex?: number): NftError {
+  // "netlink: Error: set is not a map" precedes the located error in some cases: the
+  // first Error line names the cause.
   const first = /Error: ([^\n]*)/.exec(stderr)?.[1] ?? stderr.trim().split('\n')[0] ?? '';
   const code = PATTERNS.find(([re]) => re.test(first))?.[1] ?? 'HAWSER_NFT_UNKNOWN';
   return new NftError(code, `nft: ${first || 'failed'}`, opIndex, stderr);
