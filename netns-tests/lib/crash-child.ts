@@ -1,7 +1,8 @@
 // A throw-away test process for harness-crash.t.ts: builds a small world (switch, two
 // namespaces, an echo server and a probe agent inside), prints what it built as one
 // JSON line, then waits for a command on stdin: "throw" (uncaught exception), "exit"
-// (process.exit), or nothing (the parent kills it with a signal).
+// (process.exit), "end" (stop waiting: Node exits when its event loop is empty, with
+// the world never closed), or nothing (the parent kills it with a signal).
 import { createInterface } from 'node:readline';
 import { World } from './world.js';
 import { startEchoServer, tcpProbe } from './traffic.js';
@@ -21,8 +22,13 @@ process.stdout.write(JSON.stringify({
   probeOk: r.ok,
 }) + '\n');
 
-createInterface({ input: process.stdin }).on('line', (cmd) => {
+const keepAlive = setInterval(() => undefined, 60_000);
+const rl = createInterface({ input: process.stdin }).on('line', (cmd) => {
   if (cmd === 'throw') setTimeout(() => { throw new Error('crash-child: deliberate uncaught exception'); }, 0);
   if (cmd === 'exit') process.exit(3);
+  if (cmd === 'end') {
+    clearInterval(keepAlive);
+    rl.close();
+    process.stdin.unref();
+  }
 });
-setInterval(() => undefined, 60_000);

@@ -49,9 +49,19 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /** Start an echo server (echo-server.ts) inside `ns`; resolves once every port is bound. */
+/**
+ * A helper process must not keep the test process alive (a test that forgets close()
+ * would otherwise hang at its end); the World's exit handler still kills it.
+ */
+function detachFromLoop(child: ChildProcess): void {
+  child.unref();
+  for (const s of [child.stdin, child.stdout, child.stderr]) (s as { unref?: () => void } | null)?.unref?.();
+}
+
 export async function startEchoServer(w: World, ns: string, spec: ServerSpec): Promise<EchoServer> {
   const child = w.spawn(ns, [process.execPath, here('./echo-server.js'), JSON.stringify(spec)]);
   const ready = JSON.parse(await firstLine(child, 10_000, `echo server ${spec.name}`)) as { pid: number; failed: unknown[] };
+  detachFromLoop(child);
   if (ready.failed.length > 0) {
     child.kill('SIGKILL');
     throw new Error(`echo server ${spec.name} could not listen: ${JSON.stringify(ready.failed)}`);
@@ -78,13 +88,20 @@ class Prober {
   static async start(w: World, ns: string): Promise<Prober> {
     const child = w.spawn(ns, [process.execPath, here('./probe-agent.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
     await firstLine(child, 10_000, `probe agent in ${ns}`);
+    detachFromLoop(child);
     return new Prober(child);
   }
 
   request(req: Omit<ProbeRequest, 'id'>): Promise<ProbeAnswer> {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      // The agent enforces the deadline; this ref'd backstop keeps our event loop alive
+      // while a probe is pending (the agent is unref'd) and covers a wedged agent.
+      const backstop = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({ id, ok: false, kind: 'timeout', error: 'probe agent did not answer' });
+      }, req.timeoutMs + 2000);
+      this.pending.set(id, (a) => { clearTimeout(backstop); resolve(a); });
       this.child.stdin!.write(JSON.stringify({ ...req, id }) + '\n');
     });
   }

@@ -12,7 +12,7 @@ import { createNetns } from '../../src/kernel/netns/namespace.js';
 import { netnsPath } from '../../src/kernel/netns/paths.js';
 import { run, type RunOptions, type RunResult } from '../../src/kernel/exec.js';
 import {
-  addAddress, addRoute, createBridge, createVethPair, setLinkUp, setMaster, type RouteSpec,
+  addAddress, addRoute, checkLinkName, createBridge, createVethPair, ipBatch, setLinkUp, type RouteSpec,
 } from '../../src/kernel/link/index.js';
 import { setSysctl } from '../../src/kernel/sysctl.js';
 import { STATE_DIR, netnsName, newPrefix, processStartTime } from './naming.js';
@@ -136,13 +136,25 @@ export class World {
     await setLinkUp(bIf, { netns: nb });
   }
 
-  /** Attach `ns` to switch `sw`: veth `ifname` in ns, port on the switch's bridge, addresses. */
+  /**
+   * Attach `ns` to switch `sw`: veth `ifname` in ns, port on the switch's bridge,
+   * addresses. Two `ip -batch` runs instead of ≈ 6 single commands (src/kernel/link
+   * README: one process costs ≈ 2.5 ms, a batch line ≈ 40 µs).
+   */
   async plug(ns: string, sw: string, opts: PlugOptions = {}): Promise<void> {
+    this.live();
     const ifname = opts.ifname ?? 'eth0';
     const port = opts.port ?? ns.slice(0, 15);
-    await this.connect(ns, ifname, sw, port, { mtu: opts.mtu });
-    await setMaster(port, 'br0', { netns: this.ns(sw) });
-    for (const cidr of opts.addresses ?? []) await addAddress(ifname, cidr, { netns: this.ns(ns), nodad: true });
+    checkLinkName(ifname);
+    checkLinkName(port);
+    const mtu = opts.mtu !== undefined ? ['mtu', String(opts.mtu)] : [];
+    const mac = opts.mac !== undefined ? ['address', opts.mac] : [];
+    await ipBatch([
+      ['link', 'add', ifname, ...mtu, ...mac, 'type', 'veth', 'peer', 'name', port, ...mtu, 'netns', this.path(sw)],
+      ['link', 'set', 'dev', ifname, 'up'],
+      ...(opts.addresses ?? []).map((cidr) => ['addr', 'add', cidr, 'dev', ifname, ...(cidr.includes(':') ? ['nodad'] : [])]),
+    ], { netns: this.ns(ns) });
+    await ipBatch([['link', 'set', 'dev', port, 'master', 'br0', 'up']], { netns: this.ns(sw) });
   }
 
   async addAddress(ns: string, dev: string, cidr: string): Promise<void> {
@@ -181,16 +193,17 @@ export class World {
     return child;
   }
 
-  /** Remove everything: processes, namespaces (with their links), the state file. */
+  /**
+   * Remove everything: processes (SIGTERM, then SIGKILL after up to 1 s), namespaces
+   * (with their links), the state file. Polls with a ref'd timer: helper processes are
+   * unref'd, so waiting on their 'exit' events alone would let Node exit mid-close.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
-    const exits = [...this.children].map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve();
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-      setTimeout(() => { if (c.pid && processRunning(c.pid)) c.kill('SIGKILL'); }, 1000).unref();
-    }));
-    await Promise.all(exits);
+    const pids = [...this.children].map((c) => c.pid).filter((p): p is number => p !== undefined);
+    for (const c of this.children) c.kill('SIGTERM');
+    const deadline = Date.now() + 1000;
+    while (pids.some(processRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.destroySync();
   }
 
