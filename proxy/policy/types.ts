@@ -2,9 +2,12 @@
 // Namespace (networking.k8s.io/v1, core/v1) that NetworkPolicy semantics read. The shapes
 // are structural subsets of @kubernetes/client-node's V1NetworkPolicy / V1Pod /
 // V1Namespace, so informer objects are passed as they are and tests write plain literals.
-import type { LabelSelector } from '../../src/k8s/types.js';
 
-export type { LabelSelector };
+/** metav1.LabelSelector. */
+export interface LabelSelector {
+  matchLabels?: { [key: string]: string };
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
