@@ -1,0 +1,136 @@
+// `hawser lab up`: build the network, start the control plane and the kubeconfig
+// forwarders, install CNI on every node, start agents and kubelets, wait until every
+// node is Ready. Any failure tears the half-built lab down again (down.ts).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { run } from '../kernel/exec.js';
+import { spawnDetached, pidAlive } from '../kernel/spawn-in-netns.js';
+import { hasCommand, hawserArgv } from '../kubelet/self.js';
+import { Rest } from '../kubelet/rest.js';
+import { referenceConflist } from './cni-config.js';
+import { apiserverURL, controlPlaneComponents, labPaths, nodeComponents, nodePaths, type ComponentSpec } from './components.js';
+import { hostKubeconfig } from './kubeconfig.js';
+import { applyLabNetwork, labNamespaces, type Progress } from './network.js';
+import { planLab, type LabNode, type LabOptions, type LabPlan } from './plan.js';
+import { readLabState, writeLabState, type CniMode, type LabState } from './state.js';
+import { labDown } from './down.js';
+import { waitFor } from './wait.js';
+
+export interface UpOptions extends LabOptions {
+  cni?: CniMode | 'auto';
+  progress?: Progress;
+  /** How long to wait for every node to be Ready (ms). */
+  readyTimeoutMs?: number;
+}
+
+export interface UpResult { plan: LabPlan; state: LabState }
+
+export async function labUp(opts: UpOptions): Promise<UpResult> {
+  const progress = opts.progress ?? (() => {});
+  const plan = planLab(opts);
+  if (readLabState(opts.name, opts.stateRoot) || (await labNamespaces(opts.name)).length > 0) {
+    throw new Error(`lab ${opts.name} exists already (hawser lab down --name ${opts.name} first)`);
+  }
+  if (!hasCommand('apiserver')) throw new Error('`hawser apiserver` is not built: a lab needs its control plane');
+  const cni: CniMode = opts.cni === 'hawser' || opts.cni === 'reference' ? opts.cni : hasCommand('cni') ? 'hawser' : 'reference';
+  const state: LabState = {
+    options: { name: opts.name, nodes: opts.nodes, routing: plan.routing, storage: plan.storage },
+    cni, createdAt: new Date().toISOString(), processes: [],
+  };
+  const paths = labPaths(plan);
+  try {
+    for (const d of [plan.stateDir, paths.logDir, paths.apiserverDir, ...plan.nodes.map((n) => n.stateDir)]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    writeLabState(plan, state);
+    await applyLabNetwork(plan, progress);
+
+    for (const spec of controlPlaneComponents(plan)) {
+      await start(plan, state, spec, progress);
+      if (spec.component === 'apiserver') {
+        await waitFor(`${paths.adminKubeconfig}`, () => existsSync(paths.adminKubeconfig), 30_000, () => processDied(state, 'apiserver'));
+      }
+    }
+    await waitFor('the kubeconfig forwarder', () => existsSync(paths.hostPortFile), 10_000, () => processDied(state, 'forward-host'));
+    state.hostPort = Number(readFileSync(paths.hostPortFile, 'utf8').trim());
+    const admin = readFileSync(paths.adminKubeconfig, 'utf8');
+    writeFileSync(paths.hostKubeconfig, hostKubeconfig(admin, state.hostPort, plan.name), { mode: 0o600 });
+    writeFileSync(paths.nodeKubeconfig, retarget(admin, apiserverURL(plan)), { mode: 0o600 });
+    state.kubeconfig = paths.hostKubeconfig;
+    writeLabState(plan, state);
+    const api = Rest.fromFile(paths.hostKubeconfig);
+    await waitFor('apiserver /readyz', async () => (await api.request('GET', '/readyz').then(() => true, () => false)), 30_000,
+      () => processDied(state, 'apiserver'));
+    progress(`apiserver ready at ${apiserverURL(plan)} (from this machine: https://127.0.0.1:${state.hostPort})`);
+
+    const withAgent = hasCommand('agent');
+    if (!withAgent) progress('hawser agent is not built: nodes get static routes to each other\'s pod CIDRs');
+    for (const node of plan.nodes) {
+      await installCni(plan, node, cni, withAgent, progress);
+      for (const spec of nodeComponents(plan, node, { cni, withAgent })) await start(plan, state, spec, progress);
+    }
+    if (!withAgent) await staticPodRoutes(plan);
+
+    await waitFor(`${plan.nodes.length} Ready nodes`, async () => (await readyNodes(api)) >= plan.nodes.length,
+      opts.readyTimeoutMs ?? 60_000, () => state.processes.find((p) => !pidAlive(p.pid))?.component);
+    progress(`${plan.nodes.length} nodes Ready`);
+    return { plan, state };
+  } catch (err) {
+    progress(`lab up failed: ${(err as Error).message}; logs in ${paths.logDir}; tearing down`);
+    await labDown({ name: opts.name, stateRoot: opts.stateRoot, keepLogs: `${plan.stateDir}.failed-logs` }).catch(() => {});
+    throw err;
+  }
+}
+
+async function start(plan: LabPlan, state: LabState, spec: ComponentSpec, progress: Progress): Promise<void> {
+  const argv = spec.external ? spec.args : hawserArgv(...spec.args);
+  const started = await spawnDetached({ netns: spec.netns, argv, logFile: spec.logFile, env: { ...process.env, HAWSER_LAB: plan.name } });
+  state.processes.push({ component: spec.component, node: spec.node, netns: spec.netns, pid: started.pid, argv, logFile: spec.logFile });
+  writeLabState(plan, state);
+  progress(`started ${spec.component}${spec.node ? ` on ${spec.node}` : ''} (pid ${started.pid}${spec.netns ? `, netns ${spec.netns}` : ', root netns'})`);
+}
+
+/** A process that should be running but is not: the reason to stop waiting. */
+function processDied(state: LabState, component: string): string | undefined {
+  const p = state.processes.find((x) => x.component === component);
+  return p && !pidAlive(p.pid) ? `${component} exited (log: ${p.logFile})` : undefined;
+}
+
+function retarget(adminYaml: string, server: string): string {
+  const doc = parse(adminYaml) as { clusters?: { cluster: { server?: string } }[] };
+  for (const c of doc.clusters ?? []) c.cluster.server = server;
+  return stringify(doc);
+}
+
+async function installCni(plan: LabPlan, node: LabNode, cni: CniMode, withAgent: boolean, progress: Progress): Promise<void> {
+  const np = nodePaths(plan, node, cni);
+  for (const d of [np.cniConfDir, np.cniDataDir, np.kubeletDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  if (cni === 'reference') {
+    writeFileSync(`${np.cniConfDir}/10-hawser-lab.conflist`, referenceConflist(node.staticPodCIDR, `${np.cniDataDir}/ipam`));
+    progress(`${node.nodeName}: reference CNI plugins (bridge + host-local), pod CIDR ${node.staticPodCIDR}`);
+    return;
+  }
+  mkdirSync(np.cniBinDir, { recursive: true, mode: 0o755 });
+  // With an agent the node's pod CIDR comes from the Node object (controller-assigned)
+  // through the agent's file; without one the lab's static CIDR is written in the config.
+  const cidr = withAgent ? [] : ['--pod-cidr', node.staticPodCIDR];
+  await run(hawserArgv('cni', 'install', '--bin-dir', np.cniBinDir, '--conf-dir', np.cniConfDir, '--data-dir', np.cniDataDir, ...cidr));
+  progress(`${node.nodeName}: hawser CNI plugin installed in ${np.cniBinDir}`);
+}
+
+/** host-gw routes between nodes, the agent's job when it exists. */
+async function staticPodRoutes(plan: LabPlan): Promise<void> {
+  for (const node of plan.nodes) {
+    const cmds = plan.nodes.filter((o) => o !== node).map((o) => ['ip', 'route', 'replace', o.staticPodCIDR, 'via', o.ip, 'dev', node.dev]);
+    for (const c of cmds) await run(c, { netns: node.netns });
+  }
+}
+
+interface NodeList { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }
+
+export async function readyNodes(api: Rest): Promise<number> {
+  try {
+    const list = await api.get<NodeList>('/api/v1/nodes');
+    return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  } catch {
+    return 0;
+  }
+}
