@@ -220,8 +220,11 @@ function chainOp(w: Working, verb: LowOp['verb'], o: Chain | Extract<ObjectRef, 
   if (!existing) fail('HAWSER_NFT_NOT_FOUND', `chain ${o.name} does not exist`);
   if (verb === 'flush') return flushChain(w, o.name);
   if (verb === 'delete') {
-    if (existing!.rules.length > 0) fail('HAWSER_NFT_BUSY', `chain ${o.name} still has rules`);
+    // Only references make a chain busy: kernel 6.18 + nft 1.0.6 delete an unreferenced
+    // chain together with its rules (checked in a namespace; the rules' own references
+    // are released with them).
     if (t.chainRefs.get(o.name)) fail('HAWSER_NFT_BUSY', `chain ${o.name} is still a jump/goto target`);
+    flushChain(w, o.name);
     t.chains.delete(o.name);
   }
 }
@@ -321,7 +324,7 @@ function elementOp(w: Working, verb: LowOp['verb'], o: Element): void {
   const interval = def.flags?.includes('interval') ?? false;
   if (o.key.length !== def.type.length) fail('HAWSER_NFT_INVALID', `datatype mismatch: key has ${o.key.length} parts, ${o.set} has ${def.type.length}`);
   o.key.forEach((p, i) => {
-    const problem = partProblem(p.trim(), def.type[i], interval);
+    const problem = partProblem(p.trim().replace(/\s+/g, ' '), def.type[i], interval);
     if (problem) fail('HAWSER_NFT_INVALID', problem);
   });
   const key = o.key.map((p, i) => canonicalPart(p, def.type[i]));
@@ -338,7 +341,7 @@ function elementOp(w: Working, verb: LowOp['verb'], o: Element): void {
     if (o.value === undefined) fail('HAWSER_NFT_INVALID', `map ${o.set} element needs a value`);
     if (o.value!.length !== def.value.length) fail('HAWSER_NFT_INVALID', `datatype mismatch: value has ${o.value!.length} parts`);
     o.value!.forEach((p, i) => {
-      const problem = partProblem(p.trim(), def.value[i], false);
+      const problem = partProblem(p.trim().replace(/\s+/g, ' '), def.value[i], false);
       if (problem) fail('HAWSER_NFT_INVALID', problem);
     });
   }
