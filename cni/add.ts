@@ -1,0 +1,84 @@
+// ADD: reserve the pod's address, wire veth + bridge + routes, answer with the result.
+// Anything that fails after the reservation undoes what this call created (a repeated
+// ADD keeps what an earlier ADD built), so a failed ADD leaves no veth and no reservation.
+import { parseConfig, type HawserConfig } from './config.js';
+import { IpamStore, type Reservation } from './ipam/store.js';
+import { netnsIdentity } from './ipam/netns-id.js';
+import { poolFor, type Pool } from './ipam/pool.js';
+import { ensureMasquerade } from './masquerade.js';
+import { hostVethMac, hostVethName, macForAddress } from './names.js';
+import { resolvePodCidr } from './pod-cidr.js';
+import type { PluginContext } from './skel/dispatch.js';
+import { CniCode, CniError } from './skel/errors.js';
+import { mergeResults, type CniResult } from './skel/result.js';
+import { enableForwarding, ensureBridge, unwirePod, wirePod, type BridgeSpec, type PodSpec } from './wiring.js';
+
+export function bridgeSpec(conf: HawserConfig, pool: Pool): BridgeSpec {
+  return { name: conf.bridge, mtu: conf.mtu, gatewayCidr: `${pool.gateway}/${pool.prefix}`, mac: macForAddress(pool.gateway) };
+}
+
+export function podSpec(ctx: PluginContext, conf: HawserConfig, pool: Pool, ip: string): PodSpec {
+  const { containerId, ifname, netns } = ctx.env;
+  return {
+    netns, ifname, bridge: conf.bridge, mtu: conf.mtu, hairpin: conf.hairpinMode,
+    hostVeth: hostVethName(containerId, ifname),
+    hostMac: hostVethMac(containerId, ifname),
+    containerMac: macForAddress(ip),
+    address: `${ip}/${pool.prefix}`,
+    gateway: pool.gateway,
+  };
+}
+
+/** Pure: the result object for a wired pod (the reference bridge plugin's shape). */
+export function buildResult(conf: HawserConfig, pod: PodSpec, bridgeMac: string | undefined): CniResult {
+  const v6 = pod.address.includes(':');
+  return mergeResults(conf.prevResult, {
+    interfaces: [
+      { name: conf.bridge, ...(bridgeMac ? { mac: bridgeMac } : {}) },
+      { name: pod.hostVeth, mac: pod.hostMac, mtu: pod.mtu },
+      { name: pod.ifname, mac: pod.containerMac, mtu: pod.mtu, sandbox: pod.netns },
+    ],
+    ips: [{ address: pod.address, gateway: pod.gateway, interface: 2 }],
+    routes: [{ dst: v6 ? '::/0' : '0.0.0.0/0', gw: pod.gateway }],
+    dns: conf.dns,
+  });
+}
+
+export async function cmdAdd(ctx: PluginContext): Promise<CniResult> {
+  const conf = parseConfig(ctx.config);
+  const netnsId = await netnsIdentity(ctx.env.netns);
+  if (netnsId === undefined) {
+    // Spec: code 3 tells the runtime the container is gone and needs no cleanup.
+    throw new CniError(CniCode.UnknownContainer, `network namespace ${ctx.env.netns} does not exist`);
+  }
+  const pool = poolFor(await resolvePodCidr(conf));
+  const store = IpamStore.forNetwork(conf.dataDir, conf.name);
+  const bridge = bridgeSpec(conf, pool);
+  const { containerId, ifname, netns } = ctx.env;
+
+  const [alloc, bridgeMac, fwd] = await Promise.allSettled([
+    store.allocate({ containerId, ifname, netns, netnsId }, pool),
+    ensureBridge(bridge),
+    enableForwarding(pool.family),
+  ]);
+  let reservation: Reservation | undefined;
+  let existing = false;
+  if (alloc.status === 'fulfilled') ({ reservation, existing } = alloc.value);
+  // Only a fresh reservation means this call owns the veth it may have made; after a
+  // failed allocation no wiring started, and a repeated ADD must not tear down a live pod.
+  const undo = async () => {
+    if (!reservation || existing) return;
+    await unwirePod(hostVethName(containerId, ifname)).catch(() => undefined);
+    await store.release({ containerId, ifname }).catch(() => undefined);
+  };
+  try {
+    for (const r of [alloc, bridgeMac, fwd]) if (r.status === 'rejected') throw r.reason;
+    const pod = podSpec(ctx, conf, pool, reservation!.ip);
+    await wirePod(pod, bridge);
+    if (conf.ipMasq && conf.clusterCIDR) await ensureMasquerade(pool.cidr, conf.clusterCIDR);
+    return buildResult(conf, pod, bridgeMac.status === 'fulfilled' ? bridgeMac.value : undefined);
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+}

@@ -1,0 +1,120 @@
+// `hawser cni install`: put the plugin where a runtime finds it (CNI bin dir, executable
+// named after the config `type`) and write the conflist into the CNI conf dir.
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../src/kernel/exec.js';
+import { DEFAULTS } from './config.js';
+import { LATEST_VERSION, SUPPORTED_VERSIONS, compareVersions } from './skel/version.js';
+
+export interface InstallOptions {
+  binDir: string;
+  confDir: string;
+  podCIDR?: string;
+  dataDir?: string;
+  podCIDRFile?: string;
+  bridge?: string;
+  mtu?: number;
+  clusterCIDR?: string;
+  /** Chain the reference portmap plugin if it is in binDir (default true). */
+  portmap?: boolean;
+  /** Where the compiled plugin lives (default: dist/cni/main.js next to this file). */
+  pluginEntry?: string;
+  node?: string;
+}
+
+export const CONFLIST_NAME = '10-hawser.conflist';
+
+/** The compiled plugin entry of this installation. */
+export function defaultPluginEntry(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), 'main.js');
+}
+
+const shQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * A shell launcher rather than a symlink to a JS file: runtimes exec the plugin with a
+ * minimal environment (containerd passes its own PATH, which may lack /usr/sbin where
+ * `ip` lives), and an absolute node path avoids a PATH search for `node`.
+ */
+export function launcherScript(node: string, entry: string): string {
+  return [
+    '#!/bin/sh',
+    '# hawser CNI plugin launcher, written by `hawser cni install`.',
+    'PATH="${PATH:+$PATH:}/usr/sbin:/usr/bin:/sbin:/bin"; export PATH',
+    `exec ${shQuote(node)} ${shQuote(entry)}`,
+    '',
+  ].join('\n');
+}
+
+/** Pure: the conflist. `version` is the highest version every chained plugin speaks. */
+export function conflist(opts: InstallOptions, version: string, portmap: boolean): Record<string, unknown> {
+  const hawser: Record<string, unknown> = {
+    type: 'hawser',
+    bridge: opts.bridge ?? DEFAULTS.bridge,
+    mtu: opts.mtu ?? DEFAULTS.mtu,
+    hairpinMode: true,
+    dataDir: opts.dataDir ?? DEFAULTS.dataDir,
+    podCIDRFile: opts.podCIDRFile ?? DEFAULTS.podCIDRFile,
+  };
+  if (opts.podCIDR) hawser.podCIDR = opts.podCIDR;
+  if (opts.clusterCIDR) Object.assign(hawser, { ipMasq: true, clusterCIDR: opts.clusterCIDR });
+  const plugins: Record<string, unknown>[] = [hawser];
+  if (portmap) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
+  return { cniVersion: version, name: 'hawser', plugins };
+}
+
+/** Highest version in both lists (ours and a chained plugin's VERSION answer). */
+export function commonVersion(theirs: readonly string[]): string | undefined {
+  return SUPPORTED_VERSIONS.filter((v) => theirs.includes(v)).sort(compareVersions).pop();
+}
+
+/**
+ * Ask a chained plugin which versions it speaks (CNI VERSION): Debian's portmap 1.1.1
+ * refuses a 1.1.0 config, so the conflist must not ask for more than it can do.
+ */
+export async function probeVersions(plugin: string): Promise<string[]> {
+  const r = await run([plugin], { env: { CNI_COMMAND: 'VERSION', PATH: process.env.PATH }, input: '{"cniVersion":"0.4.0"}', allowFailure: true, timeoutMs: 5000 });
+  try {
+    const v = JSON.parse(r.stdout) as { supportedVersions?: unknown };
+    return Array.isArray(v.supportedVersions) ? v.supportedVersions.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, content, { mode });
+  await chmod(tmp, mode);
+  await rename(tmp, path);
+}
+
+export interface InstallReport {
+  plugin: string;
+  conflist: string;
+  cniVersion: string;
+  portmap: boolean;
+}
+
+export async function install(opts: InstallOptions): Promise<InstallReport> {
+  const binDir = resolve(opts.binDir);
+  const confDir = resolve(opts.confDir);
+  await mkdir(binDir, { recursive: true });
+  await mkdir(confDir, { recursive: true });
+  const plugin = join(binDir, 'hawser');
+  await writeAtomic(plugin, launcherScript(opts.node ?? process.execPath, opts.pluginEntry ?? defaultPluginEntry()), 0o755);
+
+  let version = LATEST_VERSION as string;
+  const portmapPath = join(binDir, 'portmap');
+  let portmap = (opts.portmap ?? true) && existsSync(portmapPath);
+  if (portmap) {
+    const common = commonVersion(await probeVersions(portmapPath));
+    if (common) version = common;
+    else portmap = false; // it speaks nothing we do: leave it out rather than break every ADD
+  }
+  const file = join(confDir, CONFLIST_NAME);
+  await writeAtomic(file, JSON.stringify(conflist(opts, version, portmap), null, 2) + '\n', 0o644);
+  return { plugin, conflist: file, cniVersion: version, portmap };
+}
