@@ -125,7 +125,11 @@ function tokens(text: string, family: Family): string {
   return s;
 }
 
+/** A dotted quad already in canonical form (no leading zeros, each octet ≤ 255). */
+export const CANONICAL_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
 export function canonicalAddress(text: string): string {
+  if (CANONICAL_IPV4.test(text)) return text; // the common case, without parsing
   try {
     if (text.includes('/')) {
       const [addr, len] = ipaddr.parseCIDR(text);

@@ -2,13 +2,14 @@
 // anything reaches the kernel ("Could not resolve hostname", "datatype mismatch", a range
 // in a set without the interval flag …). Unknown datatypes are accepted unchecked.
 import ipaddr from 'ipaddr.js';
+import { CANONICAL_IPV4 } from './canonical.js';
 
 const PROTOS = new Set(['tcp', 'udp', 'sctp', 'icmp', 'ipv6-icmp', 'udplite', 'dccp', 'esp', 'ah', 'gre']);
 const SERVICES = new Set(['http', 'https', 'domain', 'ssh']);
 
 function single(part: string, datatype: string): boolean {
   switch (datatype) {
-    case 'ipv4_addr': return ipaddr.IPv4.isValidFourPartDecimal(part);
+    case 'ipv4_addr': return CANONICAL_IPV4.test(part) || ipaddr.IPv4.isValidFourPartDecimal(part);
     case 'ipv6_addr': return ipaddr.IPv6.isValid(part) && part.includes(':');
     case 'inet_proto': return PROTOS.has(part) || (/^\d+$/.test(part) && Number(part) < 256);
     case 'inet_service': return SERVICES.has(part) || (/^\d+$/.test(part) && Number(part) < 65536);

@@ -12,6 +12,7 @@ import { partProblem } from './datatypes.js';
 import { normalisedDump } from './dump.js';
 import { NftError, type NftErrorCode } from './errors.js';
 import { expandOps, type LowOp } from './render.js';
+import { Overlay } from './overlay.js';
 import { ruleRefs, verdictTarget, type RuleRefs } from './refs.js';
 import type { ObjectRef, Transaction } from './transaction.js';
 import type {
@@ -21,6 +22,8 @@ import type {
 interface FRule { text: string; comment?: string; handle: number; refs: RuleRefs }
 interface FChain { name: string; base?: BaseChainSpec; comment?: string; rules: FRule[] }
 interface FSet { def: NftSet | NftMap; elements: Map<string, ElementContent> }
+/** A set being changed by a transaction. */
+interface WSet { def: NftSet | NftMap; elements: Overlay<ElementContent> }
 interface FTable {
   family: Family;
   name: string;
@@ -62,7 +65,7 @@ function sameSet(a: NftSet | NftMap, b: NftSet | NftMap): boolean {
 /** One transaction's working view: the table is copied once, chains and sets on first write. */
 class Working {
   private readonly copiedChains = new Set<string>();
-  private readonly copiedSets = new Set<string>();
+  private readonly openSets = new Map<string, { committed: FSet; view: WSet }>();
   /** Sets created by this transaction (nft marks those used by `add @s`/`update @s` dynamic). */
   readonly newSets = new Set<string>();
 
@@ -86,18 +89,30 @@ class Working {
     return copy;
   }
 
-  set(name: string, write = false): FSet {
+  /** A set as this transaction sees it; the first write wraps its elements in an overlay. */
+  set(name: string): WSet {
     const t = this.table();
+    const open = this.openSets.get(name);
+    if (open && t.sets.get(name) === open.committed) return open.view;
     const s = t.sets.get(name) ?? fail('HAWSER_NFT_NOT_FOUND', `set ${name} does not exist`);
-    if (!write || this.copiedSets.has(name)) return s;
-    const copy = { def: s.def, elements: new Map(s.elements) };
-    t.sets.set(name, copy);
-    this.copiedSets.add(name);
-    return copy;
+    const view: WSet = { def: s.def, elements: new Overlay(s.elements) };
+    this.openSets.set(name, { committed: s, view });
+    return view;
   }
 
-  markNew(kind: 'chain' | 'set', name: string): void {
-    (kind === 'chain' ? this.copiedChains : this.copiedSets).add(name);
+  /** Fold the transaction's set changes into new committed sets (only on success). */
+  commit(): FTable | undefined {
+    const t = this.t;
+    if (!t) return undefined;
+    for (const [name, { committed, view }] of this.openSets) {
+      if (t.sets.get(name) !== committed) continue; // deleted or re-created meanwhile
+      t.sets.set(name, { def: view.def, elements: view.elements.commit() });
+    }
+    return t;
+  }
+
+  markNew(name: string): void {
+    this.copiedChains.add(name);
   }
 }
 
@@ -121,7 +136,8 @@ export class FakeNft implements NftBackend {
         throw e;
       }
     }
-    if (w.t) this.tables.set(key, w.t); else this.tables.delete(key);
+    const committed = w.commit();
+    if (committed) this.tables.set(key, committed); else this.tables.delete(key);
   }
 
   async listTable(family: Family, name: string): Promise<TableContent | undefined> {
@@ -204,7 +220,7 @@ function chainOp(w: Working, verb: LowOp['verb'], o: Chain | Extract<ObjectRef, 
       if ('comment' in o && o.comment !== undefined) c.comment = o.comment;
       t.nextHandle++;
       t.chains.set(o.name, c);
-      w.markNew('chain', o.name);
+      w.markNew(o.name);
       return;
     }
     if (verb === 'create') fail('HAWSER_NFT_EXISTS', `chain ${o.name} exists`);
@@ -266,7 +282,7 @@ function ruleOp(w: Working, verb: LowOp['verb'], o: Rule): void {
   for (const s of refs.dynsets) {
     // nft gives a set filled from the packet path a size, and marks it dynamic when it is
     // created in the same batch (observed with nft 1.0.6).
-    const set = w.set(s, true);
+    const set = w.set(s);
     const def = { ...set.def };
     if (def.size === undefined) def.size = 65535;
     if (w.newSets.has(s)) def.flags = [...new Set([...(def.flags ?? []), 'dynamic' as const])].sort();
@@ -303,18 +319,18 @@ function setOp(w: Working, verb: LowOp['verb'], o: NftSet | NftMap | Extract<Obj
     }
     t.nextHandle++;
     t.sets.set(o.name, { def, elements: new Map() });
-    w.markNew('set', o.name);
     w.newSets.add(o.name);
     return;
   }
   if (!existing) fail('HAWSER_NFT_NOT_FOUND', `${o.kind} ${o.name} does not exist`);
   if (verb === 'delete' && t.setRefs.get(o.name)) fail('HAWSER_NFT_BUSY', `${o.kind} ${o.name} is still used by a rule`);
-  for (const e of existing!.elements.values()) {
+  const view = w.set(o.name);
+  for (const e of view.elements.values()) {
     const target = verdictTarget(e.value);
     if (target) bump(t.chainRefs, target, -1);
   }
   if (verb === 'delete') t.sets.delete(o.name);
-  else w.set(o.name, true).elements = new Map();
+  else view.elements.clear();
 }
 
 function elementOp(w: Working, verb: LowOp['verb'], o: Element): void {
@@ -333,7 +349,7 @@ function elementOp(w: Working, verb: LowOp['verb'], o: Element): void {
     const old = set.elements.get(k) ?? fail('HAWSER_NFT_NOT_FOUND', `element ${k} does not exist in ${o.set}`);
     const target = verdictTarget(old.value);
     if (target) bump(t.chainRefs, target, -1);
-    w.set(o.set, true).elements.delete(k);
+    set.elements.delete(k);
     return;
   }
   if (def.kind === 'set' && o.value !== undefined) fail('HAWSER_NFT_INVALID', `${o.set} is not a map`);
@@ -359,5 +375,5 @@ function elementOp(w: Working, verb: LowOp['verb'], o: Element): void {
   if (timeout !== undefined) e.timeout = timeout;
   if (o.comment !== undefined) e.comment = o.comment;
   if (target) bump(t.chainRefs, target, 1);
-  w.set(o.set, true).elements.set(k, e);
+  set.elements.set(k, e);
 }
