@@ -119,13 +119,14 @@ function check(rs: Ruleset, c: Case): void {
     expect(v).toBe(c.expect);
     return;
   }
+  const want = c.expect;
   if (typeof v === 'string') throw new Error(`expected endpoints, got ${v}`);
-  expect(v.endpoints.map((e) => [e.ip, e.port])).toEqual(c.expect.eps.map(([ip, port]) => [ip, port]));
-  v.endpoints.forEach((e, i) => expect(e.probability).toBeCloseTo(c.expect !== 'REJECT' && c.expect !== 'DROP' ? c.expect.eps[i]![2] : 0, 9));
-  expect(v.masquerade).toBe(c.expect.masq);
+  expect(v.endpoints.map((e) => [e.ip, e.port])).toEqual(want.eps.map(([ip, port]) => [ip, port]));
+  v.endpoints.forEach((e, i) => expect(e.probability).toBeCloseTo(want.eps[i]![2], 9));
+  expect(v.masquerade).toBe(want.masq);
   expect(v.dropped ?? 0).toBe(0);
   expect(v.rejected ?? 0).toBe(0);
-  if (c.expect.dnat !== undefined) expect(v.endpoints.every((e) => e.dnat === c.expect.dnat)).toBe(true);
+  expect(v.endpoints.every((e) => e.dnat === (want.dnat ?? true))).toBe(true);
 }
 
 describe('tracer over the compiled proxy ruleset', () => {
