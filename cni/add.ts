@@ -5,7 +5,6 @@ import { parseConfig, type HawserConfig } from './config.js';
 import { IpamStore, type Reservation } from './ipam/store.js';
 import { netnsIdentity } from './ipam/netns-id.js';
 import { poolFor, type Pool } from './ipam/pool.js';
-import { ensureMasquerade } from './masquerade.js';
 import { hostVethMac, hostVethName, macForAddress } from './names.js';
 import { resolvePodCidr } from './pod-cidr.js';
 import type { PluginContext } from './skel/dispatch.js';
@@ -75,7 +74,10 @@ export async function cmdAdd(ctx: PluginContext): Promise<CniResult> {
     for (const r of [alloc, bridgeMac, fwd]) if (r.status === 'rejected') throw r.reason;
     const pod = podSpec(ctx, conf, pool, reservation!.ip);
     await wirePod(pod, bridge);
-    if (conf.ipMasq && conf.clusterCIDR) await ensureMasquerade(pool.cidr, conf.clusterCIDR);
+    if (conf.ipMasq && conf.clusterCIDR) {
+      // Loaded on demand: the nft layer is a third of the plugin's modules.
+      await (await import('./masquerade.js')).ensureMasquerade(pool.cidr, conf.clusterCIDR);
+    }
     return buildResult(conf, pod, bridgeMac.status === 'fulfilled' ? bridgeMac.value : undefined);
   } catch (e) {
     await undo();
