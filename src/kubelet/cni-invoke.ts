@@ -141,6 +141,11 @@ export interface CniInvokerOptions {
   /** Where results are cached (libcni: /var/lib/cni). */
   cacheDir: string;
   timeoutMs?: number;
+  /**
+   * Network namespace the plugins run in. Unset: ours, as with containerd (the kubelet
+   * runs in its node's namespace); tests driving a lab node from outside set it.
+   */
+  netns?: string;
 }
 
 export class CniInvoker {
@@ -158,6 +163,7 @@ export class CniInvoker {
   private async exec(command: CniCommand, list: NetworkConfigList, plugin: PluginConf, rt: RuntimeConf, prev: unknown): Promise<unknown> {
     const path = this.findPlugin(plugin.type);
     const r = await run([path], {
+      netns: this.opts.netns,
       env: cniEnv(command, rt, this.opts.binDirs, process.env),
       input: pluginConfig(list, plugin, prev),
       allowFailure: true,

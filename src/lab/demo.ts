@@ -84,10 +84,6 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     say(`$ hawser lab exec ${a.metadata.name} -- curl -s http://${b.status!.podIP}:${PORT}/`);
     say(await curl(podNetns(a), `http://${b.status!.podIP}:${PORT}/`));
 
-    step(++n, 'From the external client on the underlay straight to a pod IP');
-    say(`$ hawser lab exec client -- curl -s http://${a.status!.podIP}:${PORT}/`);
-    say(await curl(plan.client.netns, `http://${a.status!.podIP}:${PORT}/`));
-
     await api.post(`/api/v1/namespaces/${NS}/services`, {
       apiVersion: 'v1', kind: 'Service', metadata: { name: APP },
       spec: { type: 'LoadBalancer', selector: { app: APP }, ports: [{ name: 'http', port: 80, targetPort: PORT, protocol: 'TCP' }] },

@@ -111,7 +111,7 @@ async function installCni(plan: LabPlan, node: LabNode, cni: CniMode, withAgent:
   mkdirSync(np.cniBinDir, { recursive: true, mode: 0o755 });
   // With an agent the node's pod CIDR comes from the Node object (controller-assigned)
   // through the agent's file; without one the lab's static CIDR is written in the config.
-  const cidr = withAgent ? [] : ['--pod-cidr', node.staticPodCIDR];
+  const cidr = withAgent ? ['--pod-cidr-file', np.podCIDRFile] : ['--pod-cidr', node.staticPodCIDR];
   await run(hawserArgv('cni', 'install', '--bin-dir', np.cniBinDir, '--conf-dir', np.cniConfDir, '--data-dir', np.cniDataDir, ...cidr));
   progress(`${node.nodeName}: hawser CNI plugin installed in ${np.cniBinDir}`);
 }
