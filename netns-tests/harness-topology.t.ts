@@ -3,10 +3,10 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import {
-  World, httpProbe, netnsExists, ping, processRunning, sctpProbe, sctpSupported, splitHostPort,
-  startEchoServer, tcpProbe, udpProbe, STATE_DIR,
+  World, httpProbe, netnsExists, ping, processRunning, sctpProbe, splitHostPort,
+  startEchoServer, startSctpServer, sctpMode, tcpProbe, udpProbe, STATE_DIR,
 } from './lib/index.js';
-import { getLink } from '../src/kernel/link/index.js';
+import { addNeighbour, getLink } from '../src/kernel/link/index.js';
 import { getSysctl } from '../src/kernel/sysctl.js';
 
 t.test('two namespaces over a switch namespace, and a routed third', async (t) => {
@@ -27,6 +27,9 @@ t.test('two namespaces over a switch namespace, and a routed third', async (t) =
   await w.addRoute('c', { dst: 'default', via: '10.0.1.254' });
   await w.addRoute('a', { dst: '10.0.1.0/24', via: '10.0.0.254' });
   await w.enableForwarding('r');
+  // A silent address: frames for .99 go out to a MAC nobody has. A permanent neighbour
+  // entry keeps the outcome fixed (an unanswered ARP would later turn into EHOSTUNREACH).
+  await addNeighbour({ dev: 'eth0', ip: '10.0.0.99', mac: '02:00:00:00:00:99', netns: w.ns('a') });
 
   t.equal(await getSysctl('net.ipv4.ip_forward', { netns: w.ns('r') }), '1', 'forwarding on in r');
   t.equal(await getSysctl('net.ipv4.ip_forward', { netns: w.ns('a') }), '0', 'and only in r');
@@ -86,15 +89,22 @@ t.test('two namespaces over a switch namespace, and a routed third', async (t) =
   });
 
   t.test('SCTP', async (t) => {
-    if (!(await sctpSupported(w, 'a'))) {
-      const r = await sctpProbe(w, 'a', '10.0.0.2', 8083);
-      t.equal(!r.ok && r.kind, 'unsupported', 'no SCTP in this kernel is reported, not hung on');
-      return;
-    }
-    const { startSctpServer } = await import('./lib/traffic.js');
-    await startSctpServer(w, 'b', { name: 'srv-b', port: 8083 });
+    const mode = await sctpMode(w, 'a');
+    t.not(mode, 'none', 'kernel SCTP or raw SCTP (python3) available');
+    if (mode === 'none') return;
+    t.comment(`SCTP mode: ${mode}`);
+    const before = await sctpProbe(w, 'a', '10.0.0.2', 8083, { timeoutMs: 1000 });
+    t.notOk(before.ok, 'nothing listening yet');
+    const srv = await startSctpServer(w, 'b', { name: 'srv-b', ports: [8083] });
     const r = await sctpProbe(w, 'a', '10.0.0.2', 8083);
-    t.equal(r.ok && splitHostPort(r.echo!.peer).ip, '10.0.0.1');
+    t.ok(r.ok, JSON.stringify(r));
+    t.match(r.ok && r.echo, { name: 'srv-b', proto: 'sctp', local: '10.0.0.2:8083' });
+    t.equal(r.ok && splitHostPort(r.echo!.peer).ip, '10.0.0.1', 'source seen by the server');
+    const bound = await sctpProbe(w, 'a', '10.0.0.2', 8083, { bindPort: 40125 });
+    t.equal(bound.ok && bound.echo?.peer, '10.0.0.1:40125', 'source port as bound');
+    const other = await sctpProbe(w, 'a', '10.0.0.2', 8084, { timeoutMs: 500 });
+    t.notOk(other.ok, 'a port the server does not serve gets no INIT-ACK');
+    await srv.stop();
   });
 
   t.test('the harness refuses namespaces that are not its own', async (t) => {

@@ -5,7 +5,7 @@ export { sweepLeftovers, type SweepReport } from './sweep.js';
 export { MARKER, STATE_DIR, parseNetnsName } from './naming.js';
 export { netnsExists, processRunning, pidsInNetnsSync } from './teardown.js';
 export {
-  startEchoServer, startSctpServer, tcpProbe, udpProbe, httpProbe, sctpProbe, sctpSupported, ping,
+  startEchoServer, startSctpServer, tcpProbe, udpProbe, httpProbe, sctpProbe, sctpSupported, sctpMode, ping,
   type EchoServer, type ProbeResult, type ProbeOptions, type PingResult,
 } from './traffic.js';
 export { parseEcho, splitHostPort, type EchoReply, type ServerSpec, type Listen } from './echo-protocol.js';

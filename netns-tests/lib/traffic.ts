@@ -1,10 +1,12 @@
 // Traffic inside a World: echo servers, probe clients with deadlines, ping, SCTP.
 // Clients never hang and never throw for network outcomes: they return
 // { ok: true, reply, echo } or { ok: false, kind, error }.
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { World } from './world.js';
+import { processRunning } from './teardown.js';
 import { parseEcho, type EchoReply, type ServerSpec } from './echo-protocol.js';
 import type { ProbeAnswer, ProbeErrorKind, ProbeRequest } from './probe-protocol.js';
 
@@ -40,12 +42,18 @@ export interface EchoServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Kill and wait until the process is gone. Polls with a ref'd timer: helper processes
+ * are unref'd, so their 'exit' event alone would not keep the test process alive.
+ */
 function stopper(child: ChildProcess): () => Promise<void> {
-  return () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
+  return async () => {
     child.kill('SIGKILL');
-  });
+    const deadline = Date.now() + 3000;
+    while (child.pid !== undefined && processRunning(child.pid) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
 }
 
 /** Start an echo server (echo-server.ts) inside `ns`; resolves once every port is bound. */
@@ -150,22 +158,49 @@ export async function ping(w: World, ns: string, host: string, opts: { count?: n
 
 /**
  * Whether the kernel can open SCTP sockets in `ns`. This machine's kernel has
- * CONFIG_IP_SCTP unset (only conntrack/nft SCTP matching), so SCTP traffic tests must
- * check this and skip; /proc/sys/net/sctp exists in every namespace when SCTP is there.
+ * CONFIG_IP_SCTP unset (only conntrack/NAT/nft SCTP support); /proc/sys/net/sctp exists
+ * in every namespace when the SCTP stack is there.
  */
 export async function sctpSupported(w: World, ns: string): Promise<boolean> {
   return (await w.exec(ns, ['test', '-d', '/proc/sys/net/sctp'], { allowFailure: true })).code === 0;
 }
 
 /**
- * An SCTP echo server (socat: Node has no SCTP) answering like echo-server.ts, with the
- * peer address socat saw. Throws when the kernel has no SCTP.
+ * How SCTP traffic is made in `ns`: 'kernel' (socat on real SCTP sockets), 'raw' (the
+ * INIT / INIT-ACK exchange over raw sockets by sctp-raw.py — IPv4 only), or 'none'.
  */
-export async function startSctpServer(w: World, ns: string, spec: { name: string; port: number }): Promise<EchoServer> {
-  if (!(await sctpSupported(w, ns))) throw new Error('SCTP is not supported by this kernel');
-  const answer = `printf '{"name":"%s","proto":"sctp","port":${spec.port},"local":"%s:%s","peer":"%s:%s"}\\n' "$ECHO_NAME" "$SOCAT_SOCKADDR" "$SOCAT_SOCKPORT" "$SOCAT_PEERADDR" "$SOCAT_PEERPORT"`;
-  const child = w.spawn(ns, ['socat', '-d', '-d', `SCTP-LISTEN:${spec.port},fork,reuseaddr`, `SYSTEM:${answer}`],
-    { env: { ...process.env, ECHO_NAME: spec.name } });
+export async function sctpMode(w: World, ns: string): Promise<'kernel' | 'raw' | 'none'> {
+  if (await sctpSupported(w, ns)) return 'kernel';
+  return rawScript() && (await w.exec(ns, ['python3', '-c', '0'], { allowFailure: true })).code === 0 ? 'raw' : 'none';
+}
+
+/** sctp-raw.py is not compiled: find it beside this file, or in the source tree from dist/. */
+function rawScript(): string | undefined {
+  return [here('./sctp-raw.py'), here('../../../netns-tests/lib/sctp-raw.py')].find((p) => existsSync(p));
+}
+
+/**
+ * An SCTP echo server answering like echo-server.ts (the peer is what the server saw).
+ * With a kernel SCTP stack: socat; without: sctp-raw.py, which answers INIT with an
+ * INIT-ACK carrying the echo reply. Start ONE per namespace, listing all its ports.
+ */
+export async function startSctpServer(w: World, ns: string, spec: { name: string; ports: number[] }): Promise<EchoServer> {
+  const mode = await sctpMode(w, ns);
+  if (mode === 'none') throw new Error('SCTP: no kernel SCTP stack and no python3 for raw SCTP');
+  if (mode === 'raw') {
+    const child = w.spawn(ns, ['python3', rawScript()!, 'server', JSON.stringify(spec)]);
+    const ready = JSON.parse(await firstLine(child, 10_000, `sctp server ${spec.name}`)) as { pid: number };
+    detachFromLoop(child);
+    return { pid: ready.pid, stop: stopper(child) };
+  }
+  const servers = await Promise.all(spec.ports.map((port) => startSocatSctp(w, ns, spec.name, port)));
+  return { pid: servers[0]!.pid, stop: async () => { await Promise.all(servers.map((s) => s.stop())); } };
+}
+
+async function startSocatSctp(w: World, ns: string, name: string, port: number): Promise<EchoServer> {
+  const answer = `printf '{"name":"%s","proto":"sctp","port":${port},"local":"%s:%s","peer":"%s:%s"}\\n' "$ECHO_NAME" "$SOCAT_SOCKADDR" "$SOCAT_SOCKPORT" "$SOCAT_PEERADDR" "$SOCAT_PEERPORT"`;
+  const child = w.spawn(ns, ['socat', '-d', '-d', `SCTP-LISTEN:${port},fork,reuseaddr`, `SYSTEM:${answer}`],
+    { env: { ...process.env, ECHO_NAME: name } });
   // socat -d -d logs "listening on" to stderr once bound.
   await new Promise<void>((resolve, reject) => {
     let err = '';
@@ -176,16 +211,32 @@ export async function startSctpServer(w: World, ns: string, spec: { name: string
     });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`sctp server exited ${code}: ${err}`)); });
   });
+  detachFromLoop(child);
   return { pid: child.pid!, stop: stopper(child) };
 }
 
-/** SCTP association from `ns`; kind 'unsupported' when the kernel has no SCTP. */
-export async function sctpProbe(w: World, ns: string, host: string, port: number, opts: { timeoutMs?: number } = {}): Promise<ProbeResult> {
-  if (!(await sctpSupported(w, ns))) return { ok: false, kind: 'unsupported', error: 'SCTP is not supported by this kernel' };
-  const secs = ((opts.timeoutMs ?? 2000) / 1000).toFixed(1);
+/**
+ * SCTP from `ns`: ok with the server's echo reply; 'refused' for ABORT or an ICMP
+ * unreachable (a REJECT), 'timeout' for silence (a DROP); 'unsupported' when neither
+ * kernel SCTP nor raw SCTP is available.
+ */
+export async function sctpProbe(w: World, ns: string, host: string, port: number, opts: { timeoutMs?: number; bindAddress?: string; bindPort?: number } = {}): Promise<ProbeResult> {
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const mode = await sctpMode(w, ns);
+  if (mode === 'none') return { ok: false, kind: 'unsupported', error: 'SCTP: no kernel SCTP stack and no python3 for raw SCTP' };
+  if (mode === 'raw') {
+    const r = await w.exec(ns, ['python3', rawScript()!, 'client', host, String(port), String(timeoutMs), opts.bindAddress ?? '', String(opts.bindPort ?? '')],
+      { allowFailure: true, timeoutMs: timeoutMs + 3000 });
+    if (r.code !== 0) return { ok: false, kind: 'error', error: r.stderr.trim() };
+    const a = JSON.parse(r.stdout) as { ok: boolean; reply?: string; kind?: ProbeErrorKind; error?: string };
+    if (!a.ok) return { ok: false, kind: a.kind ?? 'error', error: a.error ?? 'failed' };
+    return { ok: true, reply: a.reply ?? '', echo: parseEcho(a.reply ?? '') };
+  }
+  const secs = (timeoutMs / 1000).toFixed(1);
+  const bind = [opts.bindAddress && `bind=${opts.bindAddress}`, opts.bindPort && `sourceport=${opts.bindPort}`].filter(Boolean);
   const addr = host.includes(':') ? `SCTP6:[${host}]:${port}` : `SCTP4:${host}:${port}`;
-  const r = await w.exec(ns, ['socat', '-T', secs, '-t', secs, 'STDIO', `${addr},connect-timeout=${secs}`],
-    { allowFailure: true, timeoutMs: (opts.timeoutMs ?? 2000) + 2000 });
+  const r = await w.exec(ns, ['socat', '-T', secs, '-t', secs, 'STDIO', [addr, `connect-timeout=${secs}`, ...bind].join(',')],
+    { allowFailure: true, timeoutMs: timeoutMs + 2000 });
   if (r.code === 0 && r.stdout !== '') return { ok: true, reply: r.stdout, echo: parseEcho(r.stdout) };
   const kind: ProbeErrorKind = /refused/i.test(r.stderr) ? 'refused' : /unreachable/i.test(r.stderr) ? 'unreachable' : 'timeout';
   return { ok: false, kind, error: r.stderr.trim() || 'no answer' };
