@@ -207,3 +207,28 @@ export const CASES: Case[] = [
     .add({ kind: 'element', set: 'service-ips', key: ['10.96.0.4', 'udp', '53'], value: ['goto new3'] })
     .flush({ kind: 'set', name: 'missing-set' })),
 ];
+
+/** Jump-graph cases: the kernel validates the graph from the base chains at each commit. */
+export const GRAPH_CASES: Case[] = [
+  ok('a jump cycle between chains no base chain reaches loads', [base], () => tx()
+    .add({ kind: 'chain', name: 'l1' }).add({ kind: 'chain', name: 'l2' })
+    .add({ kind: 'rule', chain: 'l1', rule: 'jump l2' }).add({ kind: 'rule', chain: 'l2', rule: 'goto l1' })),
+  bad('a jump cycle reachable from a base chain', 'HAWSER_NFT_LOOP', [base], () => tx()
+    .add({ kind: 'chain', name: 'l1' }).add({ kind: 'chain', name: 'l2' })
+    .add({ kind: 'rule', chain: 'l1', rule: 'jump l2' }).add({ kind: 'rule', chain: 'l2', rule: 'jump l1' })
+    .add({ kind: 'rule', chain: 'filter-forward', rule: 'jump l1' })),
+  bad('a cycle closed through a verdict map element', 'HAWSER_NFT_LOOP', [base], () => tx()
+    .add({ kind: 'rule', chain: 'ep-a2', rule: 'ip daddr . meta l4proto . th dport vmap @service-ips' })),
+  bad('jumps nested 16 deep', 'HAWSER_NFT_LOOP', [base], () => {
+    const t = tx();
+    for (let i = 1; i <= 16; i++) t.add({ kind: 'chain', name: `d${i}` });
+    for (let i = 1; i < 16; i++) t.add({ kind: 'rule', chain: `d${i}`, rule: `jump d${i + 1}` });
+    return t.add({ kind: 'rule', chain: 'filter-forward', rule: 'jump d1' });
+  }),
+  ok('jumps nested 15 deep', [base], () => {
+    const t = tx();
+    for (let i = 1; i <= 15; i++) t.add({ kind: 'chain', name: `d${i}` });
+    for (let i = 1; i < 15; i++) t.add({ kind: 'rule', chain: `d${i}`, rule: `jump d${i + 1}` });
+    return t.add({ kind: 'rule', chain: 'filter-forward', rule: 'jump d1' });
+  }),
+];

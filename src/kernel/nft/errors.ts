@@ -13,6 +13,8 @@ export type NftErrorCode =
   /** Deleting a chain that still has rules or is still a jump/goto target, a set still
    *  referenced by a rule: EBUSY. */
   | 'HAWSER_NFT_BUSY'
+  /** A jump/goto loop reachable from a base chain, or jumps nested 16 deep: EMLINK. */
+  | 'HAWSER_NFT_LOOP'
   /** nft could not parse the text. */
   | 'HAWSER_NFT_SYNTAX'
   /** Parsed, but the types or values do not fit (datatype mismatch, key arity, bad names,
@@ -44,6 +46,7 @@ const codeOf = (e: unknown): NftErrorCode | undefined => (e instanceof NftError 
 export const isNotFound = (e: unknown): boolean => codeOf(e) === 'HAWSER_NFT_NOT_FOUND';
 export const isExists = (e: unknown): boolean => codeOf(e) === 'HAWSER_NFT_EXISTS';
 export const isBusy = (e: unknown): boolean => codeOf(e) === 'HAWSER_NFT_BUSY';
+export const isLoop = (e: unknown): boolean => codeOf(e) === 'HAWSER_NFT_LOOP';
 export const isSyntax = (e: unknown): boolean => codeOf(e) === 'HAWSER_NFT_SYNTAX';
 export const isInvalid = (e: unknown): boolean => codeOf(e) === 'HAWSER_NFT_INVALID';
 export const isUnsupported = (e: unknown): boolean => codeOf(e) === 'HAWSER_NFT_UNSUPPORTED';
@@ -60,6 +63,7 @@ const PATTERNS: Array<[RegExp, NftErrorCode]> = [
   [/File exists/i, 'HAWSER_NFT_EXISTS'],
   [/Device or resource busy/i, 'HAWSER_NFT_BUSY'],
   [/Operation not supported|not supported/i, 'HAWSER_NFT_UNSUPPORTED'],
+  [/Too many links|Too many levels of symbolic links/i, 'HAWSER_NFT_LOOP'],
   [/Operation not permitted|Permission denied/i, 'HAWSER_NFT_PERMISSION'],
   [/syntax error|unexpected|No symbol type information|unknown identifier/i, 'HAWSER_NFT_SYNTAX'],
   [/mismatch|Invalid argument|out of range|too long|exceeds|conflicting|Numerical result|is not a map|Can't parse|Could not resolve/i, 'HAWSER_NFT_INVALID'],

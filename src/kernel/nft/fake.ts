@@ -12,6 +12,7 @@ import { partProblem } from './datatypes.js';
 import { normalisedDump } from './dump.js';
 import { NftError, type NftErrorCode } from './errors.js';
 import { expandOps, type LowOp } from './render.js';
+import { jumpGraphProblem, type GraphView } from './jump-graph.js';
 import { Overlay } from './overlay.js';
 import { ruleRefs, verdictTarget, type RuleRefs } from './refs.js';
 import type { ObjectRef, Transaction } from './transaction.js';
@@ -100,6 +101,22 @@ class Working {
     return view;
   }
 
+  /** The jump graph as this transaction leaves it. */
+  graph(): GraphView {
+    const t = this.t;
+    return {
+      baseChains: () => (t ? [...t.chains.values()].filter((c) => c.base).map((c) => c.name) : []),
+      edges: (name) => {
+        const c = t?.chains.get(name);
+        return { chains: c ? c.rules.flatMap((r) => r.refs.chains) : [], sets: c ? c.rules.flatMap((r) => r.refs.sets) : [] };
+      },
+      elements: (name) => {
+        const s = t?.sets.get(name);
+        return s?.def.kind === 'map' && s.def.value[0] === 'verdict' ? this.set(name).elements.values() : undefined;
+      },
+    };
+  }
+
   /** Fold the transaction's set changes into new committed sets (only on success). */
   commit(): FTable | undefined {
     const t = this.t;
@@ -136,6 +153,10 @@ export class FakeNft implements NftBackend {
         throw e;
       }
     }
+    // Only new rules or elements add edges; deleting cannot create a loop.
+    const grows = tx.ops.some((op) => op.verb !== 'delete' && op.verb !== 'flush' && (op.obj.kind === 'rule' || op.obj.kind === 'element'));
+    const loop = grows ? jumpGraphProblem(w.graph()) : undefined;
+    if (loop) throw new NftError('HAWSER_NFT_LOOP', loop, tx.ops.length - 1);
     const committed = w.commit();
     if (committed) this.tables.set(key, committed); else this.tables.delete(key);
   }
