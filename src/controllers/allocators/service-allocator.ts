@@ -38,6 +38,8 @@ export interface Reservation {
   commit(): Promise<void>;
   /** The write failed: give back what this request took. */
   abort(): Promise<void>;
+  /** Marks this request's values again after a rebuild (it is still in flight). */
+  remark(): void;
 }
 
 interface Ctx {
@@ -124,6 +126,9 @@ export class ServiceAllocator {
         this.unmark(taken, owner);
         await this.unclaim(taken, owner);
       },
+      remark: () => {
+        for (const t of taken) (t.alloc as ValueAllocator<string | number>).allocate(t.value, owner);
+      },
     };
   }
 
@@ -144,8 +149,18 @@ export class ServiceAllocator {
     return problems;
   }
 
-  forget(svc: Service): void {
-    this.unmark(this.heldBy(svc), ownerOf(svc));
+  /**
+   * Mirrors a stored change (a watch event, possibly written by another apiserver): marks
+   * what `cur` holds, unmarks locally what `prev` held and `cur` no longer does. Claims
+   * are the writer's to release.
+   */
+  sync(prev: Service | undefined, cur: Service | undefined): string[] {
+    const problems = cur ? this.observe(cur) : [];
+    if (prev) {
+      const now = new Set(cur ? this.heldBy(cur).map(keyOfTaken) : []);
+      this.unmark(this.heldBy(prev).filter((t) => !now.has(keyOfTaken(t))), ownerOf(prev));
+    }
+    return problems;
   }
 
   /** Rebuilds the bitmaps from the stored Services; returns double allocations found. */

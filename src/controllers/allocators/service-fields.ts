@@ -72,6 +72,8 @@ export function dropTypeDependentFields(next: Service, old: Service): void {
   if (needsHealthCheckNodePort(old) && !needsHealthCheckNodePort(next)) {
     if (spec.healthCheckNodePort === old.spec?.healthCheckNodePort) delete spec.healthCheckNodePort;
   }
+  const needsETP = (x: Service) => serviceType(x) === 'NodePort' || serviceType(x) === 'LoadBalancer';
+  if (needsETP(old) && !needsETP(next) && spec.externalTrafficPolicy === old.spec?.externalTrafficPolicy) delete spec.externalTrafficPolicy;
   if (serviceType(old) === 'LoadBalancer' && serviceType(next) !== 'LoadBalancer') {
     if (spec.allocateLoadBalancerNodePorts === old.spec?.allocateLoadBalancerNodePorts) delete spec.allocateLoadBalancerNodePorts;
     if (spec.loadBalancerClass === old.spec?.loadBalancerClass) delete spec.loadBalancerClass;
