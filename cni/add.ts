@@ -2,7 +2,7 @@
 // Anything that fails after the reservation undoes what this call created (a repeated
 // ADD keeps what an earlier ADD built), so a failed ADD leaves no veth and no reservation.
 import { parseConfig, type HawserConfig } from './config.js';
-import { IpamStore, type Reservation } from './ipam/store.js';
+import { IpamStore } from './ipam/store.js';
 import { netnsIdentity } from './ipam/netns-id.js';
 import { poolFor, type Pool } from './ipam/pool.js';
 import { hostVethMac, hostVethName, macForAddress } from './names.js';
@@ -10,7 +10,7 @@ import { resolvePodCidr } from './pod-cidr.js';
 import type { PluginContext } from './skel/dispatch.js';
 import { CniCode, CniError } from './skel/errors.js';
 import { mergeResults, type CniResult } from './skel/result.js';
-import { enableForwarding, ensureBridge, unwirePod, wirePod, type BridgeSpec, type PodSpec } from './wiring.js';
+import { unwirePod, wirePod, type BridgeSpec, type PodSpec } from './wiring.js';
 
 export function bridgeSpec(conf: HawserConfig, pool: Pool): BridgeSpec {
   return { name: conf.bridge, mtu: conf.mtu, gatewayCidr: `${pool.gateway}/${pool.prefix}`, mac: macForAddress(pool.gateway) };
@@ -28,12 +28,16 @@ export function podSpec(ctx: PluginContext, conf: HawserConfig, pool: Pool, ip: 
   };
 }
 
-/** Pure: the result object for a wired pod (the reference bridge plugin's shape). */
-export function buildResult(conf: HawserConfig, pod: PodSpec, bridgeMac: string | undefined): CniResult {
+/**
+ * Pure: the result object for a wired pod (the reference bridge plugin's shape). The
+ * bridge's MAC is the one the plugin gives it at creation (names.ts): reading it back
+ * would cost a tool run per ADD.
+ */
+export function buildResult(conf: HawserConfig, pod: PodSpec, bridgeMac: string): CniResult {
   const v6 = pod.address.includes(':');
   return mergeResults(conf.prevResult, {
     interfaces: [
-      { name: conf.bridge, ...(bridgeMac ? { mac: bridgeMac } : {}) },
+      { name: conf.bridge, mac: bridgeMac },
       { name: pod.hostVeth, mac: pod.hostMac, mtu: pod.mtu },
       { name: pod.ifname, mac: pod.containerMac, mtu: pod.mtu, sandbox: pod.netns },
     ],
@@ -55,30 +59,22 @@ export async function cmdAdd(ctx: PluginContext): Promise<CniResult> {
   const bridge = bridgeSpec(conf, pool);
   const { containerId, ifname, netns } = ctx.env;
 
-  const [alloc, bridgeMac, fwd] = await Promise.allSettled([
-    store.allocate({ containerId, ifname, netns, netnsId }, pool),
-    ensureBridge(bridge),
-    enableForwarding(pool.family),
-  ]);
-  let reservation: Reservation | undefined;
-  let existing = false;
-  if (alloc.status === 'fulfilled') ({ reservation, existing } = alloc.value);
-  // Only a fresh reservation means this call owns the veth it may have made; after a
-  // failed allocation no wiring started, and a repeated ADD must not tear down a live pod.
+  const { reservation, existing } = await store.allocate({ containerId, ifname, netns, netnsId }, pool);
+  // Only a fresh reservation means this call owns the veth it may have made: a repeated
+  // ADD that fails must not tear down a live pod.
   const undo = async () => {
-    if (!reservation || existing) return;
+    if (existing) return;
     await unwirePod(hostVethName(containerId, ifname)).catch(() => undefined);
     await store.release({ containerId, ifname }).catch(() => undefined);
   };
   try {
-    for (const r of [alloc, bridgeMac, fwd]) if (r.status === 'rejected') throw r.reason;
-    const pod = podSpec(ctx, conf, pool, reservation!.ip);
-    await wirePod(pod, bridge);
+    const pod = podSpec(ctx, conf, pool, reservation.ip);
+    await wirePod(pod, bridge, pool.family);
     if (conf.ipMasq && conf.clusterCIDR) {
       // Loaded on demand: the nft layer is a third of the plugin's modules.
       await (await import('./masquerade.js')).ensureMasquerade(pool.cidr, conf.clusterCIDR);
     }
-    return buildResult(conf, pod, bridgeMac.status === 'fulfilled' ? bridgeMac.value : undefined);
+    return buildResult(conf, pod, bridge.mac);
   } catch (e) {
     await undo();
     throw e;

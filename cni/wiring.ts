@@ -4,7 +4,7 @@
 // per namespace) because each process start costs a few ms and ADD latency is what the
 // runtime waits on (REFERENCE.md: the reference plugin's whole ADD is ≈ 20 ms).
 import {
-  createBridge, deleteLink, getLink, ipBatch, isExists, isNetnsNotFound, type LinkInfo,
+  createBridge, deleteLink, getLink, ipBatch, isExists, isNetnsNotFound, isNotFound,
 } from '../src/kernel/link/index.js';
 import { setSysctl } from '../src/kernel/sysctl.js';
 import { CniCode, CniError } from './skel/errors.js';
@@ -32,29 +32,19 @@ export interface PodSpec {
 }
 
 /**
- * Make sure the bridge exists; returns its MAC. Two concurrent first ADDs may both try
- * to create it: the loser's EEXIST is fine. Its address and up state are (re)asserted in
- * the node batch of every ADD, which costs nothing extra.
+ * A node's first ADD creates the bridge (MAC set explicitly, see names.ts) and turns on
+ * forwarding: pods reach other nodes and Services through the node, which routes between
+ * the bridge and its uplink, and forwarding is per network namespace. Two concurrent
+ * first ADDs may both get here: the loser's EEXIST is fine. Forwarding is set with the
+ * bridge, not on every ADD, because each tool run costs an ADD milliseconds; the node
+ * agent asserts it at start too.
  */
-export async function ensureBridge(b: BridgeSpec): Promise<string | undefined> {
-  const existing = await getLink(b.name);
-  if (existing) {
-    if (existing.kind !== 'bridge') throw new CniError(CniCode.InvalidConfig, `${b.name} exists and is not a bridge`, existing.kind ?? '');
-    return existing.mac;
-  }
+export async function setUpBridge(b: BridgeSpec, family: 4 | 6): Promise<void> {
   try {
     await createBridge(b.name, { mtu: b.mtu, mac: b.mac, up: false });
   } catch (e) {
     if (!isExists(e)) throw e;
   }
-  return (await getLink(b.name))?.mac ?? b.mac;
-}
-
-/**
- * Pods reach other nodes and Services through the node, which routes between the bridge
- * and its uplink; forwarding is per network namespace, so this is the node's own switch.
- */
-export async function enableForwarding(family: 4 | 6): Promise<void> {
   const key = family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding';
   await setSysctl(key, 1, { currentNamespace: true });
 }
@@ -70,9 +60,13 @@ export function vethLine(p: PodSpec): string[] {
 }
 
 export function nodeBatch(p: PodSpec, bridge: BridgeSpec, create: boolean): string[][] {
-  const cmds: string[][] = create ? [vethLine(p)] : [];
-  cmds.push(['addr', 'replace', bridge.gatewayCidr, 'dev', bridge.name]);
-  cmds.push(['link', 'set', 'dev', bridge.name, 'up']);
+  // Bridge lines first: on a node without the bridge the batch fails before it creates
+  // anything, and wirePod creates the bridge and retries.
+  const cmds: string[][] = [
+    ['addr', 'replace', bridge.gatewayCidr, 'dev', bridge.name],
+    ['link', 'set', 'dev', bridge.name, 'up'],
+  ];
+  if (create) cmds.push(vethLine(p));
   cmds.push(['link', 'set', 'dev', p.hostVeth, 'master', bridge.name]);
   // Hairpin: a pod reaching itself through a Service VIP gets the DNATed packet back out
   // of the port it came in on, which a bridge refuses unless the port allows it.
@@ -97,18 +91,29 @@ function translate(e: unknown, p: PodSpec): unknown {
 }
 
 /**
- * Create (or, for a repeated ADD, re-assert) the pod's veth pair and its L3 setup.
- * Returns whether the veth pair was created by this call.
+ * Create (or, for a repeated ADD, re-assert) the pod's veth pair and its L3 setup: in
+ * the steady state one `ip -batch` in the node and one in the pod. Returns whether the
+ * veth pair was created by this call.
  */
-export async function wirePod(p: PodSpec, bridge: BridgeSpec): Promise<boolean> {
-  let created = true;
-  try {
-    await ipBatch(nodeBatch(p, bridge, true));
-  } catch (e) {
-    if (!isExists(e)) throw translate(e, p);
-    created = false;
-    await adoptExisting(p);
-    await ipBatch(nodeBatch(p, bridge, false)).catch((err: unknown) => { throw translate(err, p); });
+export async function wirePod(p: PodSpec, bridge: BridgeSpec, family: 4 | 6): Promise<boolean> {
+  let create = true;
+  let created = false;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ipBatch(nodeBatch(p, bridge, create));
+      created = create;
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw translate(e, p);
+      if (isNotFound(e) && (await getLink(bridge.name)) === undefined) {
+        await setUpBridge(bridge, family);
+      } else if (isExists(e) && create) {
+        await adoptExisting(p);
+        create = false;
+      } else {
+        throw translate(e, p);
+      }
+    }
   }
   try {
     await ipBatch(podBatch(p), { netns: p.netns });
@@ -140,8 +145,4 @@ async function adoptExisting(p: PodSpec): Promise<void> {
 /** DEL/rollback: deleting the host end removes the pod end too, wherever it lives. */
 export async function unwirePod(hostVeth: string): Promise<void> {
   await deleteLink(hostVeth);
-}
-
-export async function readHostVeth(name: string): Promise<LinkInfo | undefined> {
-  return getLink(name);
 }
