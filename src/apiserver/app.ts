@@ -130,9 +130,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     await nonResource(req);
     const agg = wantsAggregated(req.headers.accept);
     if (agg) {
-      reply.header('Content-Type', agg === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1);
-      reply.header('Vary', 'Accept');
-      return reply.send(JSON.stringify(aggregatedDiscovery(registry, core, agg)));
+      // Written raw: kubectl decides on the exact media type parameters, which Fastify
+      // would re-format when serialising a string body.
+      const body = JSON.stringify(aggregatedDiscovery(registry, core, agg));
+      reply.hijack();
+      reply.raw.writeHead(200, { 'Content-Type': agg === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1, Vary: 'Accept', 'Content-Length': Buffer.byteLength(body) });
+      reply.raw.end(body);
+      return reply;
     }
     return core ? apiVersions(opts.serverAddress ?? '127.0.0.1:6443') : apiGroupList(registry);
   };
