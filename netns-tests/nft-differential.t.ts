@@ -9,7 +9,7 @@ import { FakeNft } from '../src/kernel/nft/fake.js';
 import { KernelNft } from '../src/kernel/nft/kernel.js';
 import { NftError } from '../src/kernel/nft/errors.js';
 import type { NftBackend } from '../src/kernel/nft/backend.js';
-import { CASES, GRAPH_CASES, TABLE, type Case, type Step } from './nft/cases.js';
+import { CASES, GRAPH_CASES, SYNC_CASES, TABLE, type Case, type Step } from './nft/cases.js';
 import { ruleFormCases } from './nft/rule-forms.js';
 
 async function attempt(b: NftBackend, c: Case, step: Step): Promise<NftError | 'ok'> {
@@ -30,7 +30,7 @@ t.teardown(() => world.close());
 t.ok(CASES.length >= 25, `${CASES.length} cases`);
 
 let n = 0;
-for (const c of [...CASES, ...GRAPH_CASES, ...ruleFormCases()]) {
+for (const c of [...CASES, ...GRAPH_CASES, ...SYNC_CASES, ...ruleFormCases()]) {
   const short = `nft${n++}`;
   t.test(c.name, async (t) => {
     const ns = await world.addNetns(short);

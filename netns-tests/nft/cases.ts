@@ -2,6 +2,7 @@
 // kernel (nft 1.0.6) in a fresh namespace. A step builds its transaction from the backend's
 // own listing, so handle-based operations use each side's handles.
 import { Transaction } from '../../src/kernel/nft/transaction.js';
+import { replaceTableTransaction } from '../../src/kernel/nft/sync.js';
 import type { NftErrorCode } from '../../src/kernel/nft/errors.js';
 import type { Family, TableContent } from '../../src/kernel/nft/types.js';
 
@@ -231,4 +232,33 @@ export const GRAPH_CASES: Case[] = [
     for (let i = 1; i < 15; i++) t.add({ kind: 'rule', chain: `d${i}`, rule: `jump d${i + 1}` });
     return t.add({ kind: 'rule', chain: 'filter-forward', rule: 'jump d1' });
   }),
+];
+
+function content(services: number[], hook: 'prerouting' | 'output' = 'prerouting'): TableContent {
+  return {
+    family: 'ip', name: TABLE,
+    sets: [{ kind: 'set', name: 'aff', type: ['ipv4_addr'], flags: ['dynamic', 'timeout'], timeout: 10800, size: 65535, elements: [] }],
+    maps: [{
+      kind: 'map', name: 'service-ips', type: ['ipv4_addr', 'inet_proto', 'inet_service'], value: ['verdict'],
+      elements: services.map((i) => ({ key: [`10.96.0.${i}`, 'tcp', '80'], value: [`goto svc-${i}`] })),
+    }],
+    chains: [
+      { kind: 'chain', name: 'pre', base: { type: 'nat', hook, priority: -100 }, rules: [{ rule: 'ip daddr . meta l4proto . th dport vmap @service-ips' }] },
+      ...services.flatMap((i) => [
+        { kind: 'chain' as const, name: `svc-${i}`, rules: [{ rule: `ip saddr @aff goto ep-${i}` }, { rule: `numgen random mod 2 == 0 goto ep-${i}` }, { rule: `goto ep-${i}` }] },
+        { kind: 'chain' as const, name: `ep-${i}`, rules: [{ rule: 'update @aff { ip saddr }' }, { rule: `meta l4proto tcp dnat to 10.244.0.${i}:80` }] },
+      ]),
+    ],
+  };
+}
+
+/** Full sync (sync.ts) from one content to another, in the kernel and in the fake. */
+export const SYNC_CASES: Case[] = [
+  ok('full sync from nothing', [], (cur) => replaceTableTransaction(content([1, 2, 3]), cur)),
+  ok('full sync: services removed and added, an affinity entry kept', [
+    (cur) => replaceTableTransaction(content([1, 2, 3]), cur),
+    () => tx().add({ kind: 'element', set: 'aff', key: ['10.0.0.7'] }),
+  ], (cur) => replaceTableTransaction(content([2, 4, 5]), cur)),
+  ok('full sync: a base chain moves to another hook', [(cur) => replaceTableTransaction(content([1]), cur)],
+    (cur) => replaceTableTransaction(content([1], 'output'), cur)),
 ];

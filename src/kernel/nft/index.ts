@@ -1,5 +1,6 @@
 // Public surface of the nftables layer.
 export * from './types.js';
+export { addContent, replaceTableTransaction } from './sync.js';
 export * from './errors.js';
 export { Transaction, type ObjectRef, type Op, type Verb } from './transaction.js';
 export { renderTransaction, renderOp, expandOps } from './render.js';
