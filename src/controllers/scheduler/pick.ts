@@ -30,8 +30,16 @@ export function pickNode(pod: Pod, nodes: Node[], podCount: Map<string, number>)
   for (const n of nodes) {
     const taints: Taint[] = [...(n.spec?.taints ?? [])];
     if (n.spec?.unschedulable) taints.push({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' });
-    if (!isNodeReady(n)) {
-      fail("node(s) had untolerated taint {node.kubernetes.io/not-ready: }");
+    // Upstream's filter order: NodeUnschedulable, TaintToleration, NodeAffinity; the
+    // not-ready taint stands for the Ready check.
+    if (!isNodeReady(n)) taints.push({ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' });
+    if (n.spec?.unschedulable && !tolerates(pod.spec?.tolerations, taints.find((t) => t.key === 'node.kubernetes.io/unschedulable')!)) {
+      fail('node(s) were unschedulable');
+      continue;
+    }
+    const bad = taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && t.key !== 'node.kubernetes.io/unschedulable' && !tolerates(pod.spec?.tolerations, t));
+    if (bad) {
+      fail(`node(s) had untolerated taint {${bad.key}: ${bad.value ?? ''}}`);
       continue;
     }
     const sel = pod.spec?.nodeSelector ?? {};
@@ -39,16 +47,11 @@ export function pickNode(pod: Pod, nodes: Node[], podCount: Map<string, number>)
       fail("node(s) didn't match Pod's node affinity/selector");
       continue;
     }
-    const bad = taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod.spec?.tolerations, t));
-    if (bad) {
-      fail(bad.key === 'node.kubernetes.io/unschedulable' ? 'node(s) were unschedulable' : `node(s) had untolerated taint {${bad.key}: ${bad.value ?? ''}}`);
-      continue;
-    }
     fits.push(n);
   }
   if (fits.length === 0) {
     // The upstream FitError text kubectl users know: "0/3 nodes are available: …".
-    const parts = [...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([r, c]) => `${c} ${r}`);
+    const parts = [...reasons].map(([r, c]) => `${c} ${r}`).sort();
     const tail = parts.length ? ` ${parts.join(', ')}.` : '';
     return { message: `0/${nodes.length} nodes are available:${tail} preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.` };
   }
