@@ -6,9 +6,8 @@ describe('WorkQueue', () => {
     const runs: string[] = [];
     let concurrent = 0;
     let max = 0;
-    let q!: WorkQueue;
     let requeued = false;
-    q = new WorkQueue(async (k) => {
+    const q: WorkQueue = new WorkQueue(async (k) => {
       concurrent++;
       max = Math.max(max, concurrent);
       runs.push(k);
