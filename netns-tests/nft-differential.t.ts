@@ -9,7 +9,7 @@ import { FakeNft } from '../src/kernel/nft/fake.js';
 import { KernelNft } from '../src/kernel/nft/kernel.js';
 import { NftError } from '../src/kernel/nft/errors.js';
 import type { NftBackend } from '../src/kernel/nft/backend.js';
-import { CASES, GRAPH_CASES, SYNC_CASES, TABLE, type Case, type Step } from './nft/cases.js';
+import { CASES, GRAPH_CASES, SYNC_CASES, TABLE, proxyBase, type Case, type Step } from './nft/cases.js';
 import { ruleFormCases } from './nft/rule-forms.js';
 
 async function attempt(b: NftBackend, c: Case, step: Step): Promise<NftError | 'ok'> {
@@ -62,3 +62,21 @@ for (const c of [...CASES, ...GRAPH_CASES, ...SYNC_CASES, ...ruleFormCases()]) {
     }
   });
 }
+
+t.test('listTables and rule handles read back from both sides', async (t) => {
+  const ns = await world.addNetns(`nft${n++}`);
+  const kernel = new KernelNft({ netns: ns });
+  const fake = new FakeNft();
+  for (const b of [kernel, fake]) {
+    await b.apply(proxyBase('ip'));
+    await b.apply(proxyBase('ip6'));
+    t.same((await b.listTables()).filter((x) => x.name === TABLE).sort((a, b) => a.family.localeCompare(b.family)),
+      [{ family: 'ip', name: TABLE }, { family: 'ip6', name: TABLE }]);
+    const rules = (await b.listTable('ip', TABLE))!.chains.flatMap((c) => c.rules);
+    t.ok(rules.length > 10 && rules.every((r) => Number.isInteger(r.handle) && r.handle! > 0), 'every rule has a handle');
+    t.equal(new Set(rules.map((r) => r.handle)).size, rules.length, 'handles are unique in the table');
+  }
+  t.equal(await fake.dump('ip6', TABLE), await kernel.dump('ip6', TABLE));
+  t.equal(await fake.dump('ip', 'absent'), undefined);
+  t.equal(await kernel.dump('ip', 'absent'), undefined);
+});
