@@ -155,6 +155,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     return doc;
   });
 
+  const handlerCtx = { rest, cache, authorizer, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, watches: new Set<() => void>() };
+  // Watches would hold the server open forever: end them before it stops listening.
+  app.addHook('preClose', async () => {
+    for (const end of [...handlerCtx.watches]) end();
+  });
   const resourceRoute = async (req: FastifyRequest, reply: FastifyReply) => {
     const parsed = parseApiPath(req.url.split('?')[0]!);
     if (parsed.kind === 'groupVersion') {
@@ -164,8 +169,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       return apiResourceList(registry, parsed.group, parsed.version);
     }
     if (parsed.kind !== 'resource') throw pathNotFound();
-    const out = await handleResource({ rest, cache, authorizer, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 }, req, reply, parsed.path, req.user);
-    return out;
+    return handleResource(handlerCtx, req, reply, parsed.path, req.user);
   };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler: resourceRoute });
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/apis/*', handler: resourceRoute });

@@ -38,6 +38,8 @@ export function builtinResources(): ResourceDef[] {
         group: 'rbac.authorization.k8s.io', version: 'v1', resource: `${kind.toLowerCase()}s`, kind,
         namespaced: !kind.startsWith('Cluster'), allowCreateOnUpdate: true,
       })),
+    // Not stored: answered from the authorizer (kubectl auth can-i).
+    defineResource({ group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] }),
   ];
 }
 

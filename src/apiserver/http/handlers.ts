@@ -26,6 +26,8 @@ export interface HandlerContext {
   cache: WatchCache;
   authorizer: Authorizer;
   bookmarkIntervalMs: number;
+  /** Open watch streams, ended when the server closes. */
+  watches: Set<() => void>;
 }
 
 function verbOf(method: string, p: ResourcePath, q: Q.Query): string {
@@ -117,6 +119,7 @@ export async function handleResource(ctx: HandlerContext, req: FastifyRequest, r
     const d = await ctx.authorizer.authorize(user, { resource: attrs });
     if (!d.allowed) throw forbidden(forbiddenMessage(user, attrs), { group: def.group, resource: def.resource }, p.name);
   }
+  if (def.group === 'authorization.k8s.io') return accessReview(ctx, req, reply, user);
   const ns = def.namespaced ? p.namespace : undefined;
   const table = wantsTable(req.headers.accept);
   const tableOpts = { includeObject: (Q.first(q, 'includeObject') as 'None' | 'Metadata' | 'Object' | undefined) ?? 'Metadata' };
@@ -285,7 +288,7 @@ function startWatch(ctx: HandlerContext, req: FastifyRequest, reply: FastifyRepl
   });
   const go = (fromRv: number, initial: KubeObject[] | undefined) => {
     reply.hijack();
-    serveWatch(reply.raw, ctx.cache, {
+    const end = serveWatch(reply.raw, ctx.cache, {
       prefix: collectionPrefix(def, ns),
       fromRv,
       matches,
@@ -293,8 +296,10 @@ function startWatch(ctx: HandlerContext, req: FastifyRequest, reply: FastifyRepl
       render,
       afterInitial: sendInitial === 'true' && bookmarks ? () => bookmark(fromRv, { 'k8s.io/initial-events-end': 'true' }) : undefined,
       bookmarks: bookmarks ? { intervalMs: ctx.bookmarkIntervalMs, make: (r) => bookmark(r) } : undefined,
-      timeoutMs: timeout !== undefined ? timeout * 1000 : 30 * 60_000,
+      timeoutMs: timeout !== undefined && timeout > 0 ? timeout * 1000 : 30 * 60_000,
     });
+    ctx.watches.add(end);
+    reply.raw.on('close', () => ctx.watches.delete(end));
   };
   // Unset or "0": start from the current state, sent as synthetic ADDED events first.
   if ((rv === undefined || rv === 0) && sendInitial !== 'false' || sendInitial === 'true') {
@@ -307,3 +312,24 @@ function startWatch(ctx: HandlerContext, req: FastifyRequest, reply: FastifyRepl
   return reply;
 }
 
+
+/** SelfSubjectAccessReview: "may I?" answered by the same authorizer that guards requests. */
+async function accessReview(ctx: HandlerContext, req: FastifyRequest, reply: FastifyReply, user: UserInfo | undefined) {
+  const body = decodeObjectBody(bodyFormat(req.headers['content-type']), bodyBuffer(req));
+  const spec = isPlainObject(body) && isPlainObject(body.spec) ? body.spec : {};
+  const ra = isPlainObject(spec.resourceAttributes) ? spec.resourceAttributes : undefined;
+  const nra = isPlainObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
+  if (!ra && !nra) throw new ApiError(422, 'Invalid', 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified');
+  const s = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  let allowed = true;
+  let reason = 'no authentication configured';
+  if (user) {
+    const d = ra
+      ? await ctx.authorizer.authorize(user, { resource: { verb: s(ra.verb) ?? '', group: s(ra.group) ?? '', resource: s(ra.resource) ?? '', subresource: s(ra.subresource), namespace: s(ra.namespace), name: s(ra.name) } })
+      : await ctx.authorizer.authorize(user, { nonResource: { verb: s(nra!.verb) ?? '', path: s(nra!.path) ?? '' } });
+    allowed = d.allowed;
+    reason = d.reason ?? (d.allowed ? 'allowed by RBAC' : '');
+  }
+  reply.code(201);
+  return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec, status: { allowed, ...(reason ? { reason } : {}) } };
+}

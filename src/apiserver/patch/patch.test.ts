@@ -45,8 +45,8 @@ describe('strategic merge patch', () => {
       spec: { containers: [{ name: 'a', image: 'a:2', ports: [{ containerPort: 82 }], env: [{ name: 'Y', value: '2' }] }] },
     }) as typeof pod;
     expect(out.spec.containers[0]!.image).toBe('a:2');
-    expect(out.spec.containers[0]!.ports.map((p) => p.containerPort)).toEqual([80, 81, 82]);
-    expect(out.spec.containers[0]!.env.map((e) => e.name)).toEqual(['X', 'Y']);
+    expect(out.spec.containers[0]!.ports!.map((p) => p.containerPort)).toEqual([80, 81, 82]);
+    expect(out.spec.containers[0]!.env!.map((e) => e.name)).toEqual(['X', 'Y']);
     expect(out.spec.containers[1]).toEqual({ name: 'b', image: 'b:1' });
   });
 

@@ -24,7 +24,8 @@ export interface WatchStreamOptions {
   maxBufferedBytes?: number;
 }
 
-export function serveWatch(res: ServerResponse, cache: WatchCache, o: WatchStreamOptions): void {
+/** Returns a function that ends the stream (used when the server shuts down). */
+export function serveWatch(res: ServerResponse, cache: WatchCache, o: WatchStreamOptions): () => void {
   res.writeHead(200, {
     'Content-Type': 'application/json',
     'Cache-Control': 'no-cache, private',
@@ -77,7 +78,7 @@ export function serveWatch(res: ServerResponse, cache: WatchCache, o: WatchStrea
     if (e instanceof TooOldError) {
       send('ERROR', expired(`too old resource version: ${e.requested} (${e.oldest})`).toStatus());
       finish();
-      return;
+      return finish;
     }
     throw e;
   }
@@ -86,4 +87,5 @@ export function serveWatch(res: ServerResponse, cache: WatchCache, o: WatchStrea
     timers.push(setInterval(() => send('BOOKMARK', b.make(Math.max(lastRv, cache.revision()))), b.intervalMs));
   }
   if (o.timeoutMs && o.timeoutMs > 0) timers.push(setTimeout(finish, o.timeoutMs));
+  return finish;
 }
