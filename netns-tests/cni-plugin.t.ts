@@ -11,6 +11,7 @@ import { getHairpin, getLink, listAddresses, listLinks, listRoutes, deleteAddres
 import { deleteNetns } from '../src/kernel/netns/namespace.js';
 import { invoke, netconf, type Invocation } from '../bench/cni/invoke.js';
 import { hostVethName } from '../cni/names.js';
+import { sweepStaleReservations } from '../cni/sweep.js';
 
 const VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
 const POD_CIDR = '10.244.1.0/24';
@@ -265,4 +266,22 @@ t.test('20 concurrent ADDs (20 plugin processes): no duplicate address, all DELs
   t.same(dels.map((d) => d.exit), dels.map(() => 0));
   t.same(reservations(), []);
   t.same(await hostVeths(), []);
+});
+
+t.test('the node agent\'s sweep releases pods whose netns vanished without a DEL', async (t) => {
+  const live = await newPod();
+  const dead = await newPod();
+  t.equal((await call('ADD', { containerId: 'sw-live', netns: live.path })).exit, 0);
+  t.equal((await call('ADD', { containerId: 'sw-dead', netns: dead.path })).exit, 0);
+  await deleteNetns(w.ns(dead.short));
+  // The sweep runs where the node agent runs: in the node's namespace, as the plugin does.
+  const released = await w.exec('node', [process.execPath, '--input-type=module', '-e',
+    `import { sweepStaleReservations } from ${JSON.stringify(new URL('../cni/sweep.js', import.meta.url).href)};
+     const r = await sweepStaleReservations(${JSON.stringify(dataDir)}, 'hawser');
+     console.log(JSON.stringify(r.map((x) => x.containerId)));`]);
+  t.same(JSON.parse(released.stdout), ['sw-dead']);
+  t.equal(reservations().length, 1, 'the live pod keeps its address');
+  t.same(await hostVeths(), [hostVethName('sw-live', 'eth0')]);
+  t.same(await sweepStaleReservations(join(tmp, 'no-such-dir'), 'hawser'), [], 'no store: nothing to do');
+  t.equal((await call('DEL', { containerId: 'sw-live', netns: live.path })).exit, 0);
 });
