@@ -249,3 +249,46 @@ describe('LoadBalancer IPs', () => {
     expect(await ingress('any')).toBeUndefined();
   });
 });
+
+describe('garbage collection and node lifecycle', () => {
+  it('deleting a Deployment removes its ReplicaSet and pods', async () => {
+    const h = await harness();
+    await addNode(h, 'n1');
+    await h.req('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      metadata: { name: 'gone' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'gone' } }, template: { metadata: { labels: { app: 'gone' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    });
+    await eventually(async () => ((await list(h, '/api/v1/namespaces/default/pods?labelSelector=app=gone')).length === 2 ? true : undefined), 'pods');
+    await h.req('DELETE', '/apis/apps/v1/namespaces/default/deployments/gone');
+    await eventually(async () => ((await list(h, '/apis/apps/v1/namespaces/default/replicasets')).length === 0 ? true : undefined), 'ReplicaSet collected');
+    // Bound pods are deleted gracefully (the kubelet finishes them): all marked.
+    await eventually(async () => ((await list(h, '/api/v1/namespaces/default/pods?labelSelector=app=gone')).every((p) => p.metadata.deletionTimestamp) ? true : undefined), 'pods collected');
+  });
+
+  it('a Node whose Lease stops being renewed becomes Unknown and its pods\' endpoints not ready', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const h = await startHarness(new MemoryStorage(), { controllers: { now: () => clock } });
+    open.push(h);
+    await addNode(h, 'n1');
+    await h.req('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { metadata: { name: 'n1' }, spec: { holderIdentity: 'n1', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' } });
+    await h.req('POST', '/api/v1/namespaces/default/services', { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
+    await h.req('POST', '/api/v1/namespaces/default/pods', pod('w', { app: 'web' }));
+    await eventually(async () => ((await h.req('GET', '/api/v1/namespaces/default/pods/w')).body as Obj).spec.nodeName, 'bound');
+    await setPodStatus(h, 'w', '10.244.0.9', true);
+    const lifecycle = h.controllers!.controllers.find((c) => c.name === 'node-lifecycle') as unknown as { monitor(): Promise<void> };
+    clock += 30_000;
+    await h.req('PATCH', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1', { spec: { renewTime: '2026-01-01T00:00:30.000000Z' } }, 'application/merge-patch+json');
+    clock += 30_000; // 30 s since the last renewal: still fine
+    await lifecycle.monitor();
+    expect(((await h.req('GET', '/api/v1/nodes/n1')).body as Obj).status.conditions[0].status).toBe('True');
+    clock += 15_000; // 45 s: gone
+    await lifecycle.monitor();
+    const n1 = (await h.req('GET', '/api/v1/nodes/n1')).body as Obj;
+    expect(n1.status.conditions[0]).toMatchObject({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown' });
+    expect(n1.spec.taints).toEqual([expect.objectContaining({ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' })]);
+    await eventually(async () => {
+      const s = await list(h, '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io/service-name=web');
+      return s[0]?.endpoints?.[0]?.conditions?.ready === false ? true : undefined;
+    }, 'endpoint not ready');
+  });
+});

@@ -20,11 +20,13 @@ import { SchedulerController } from './scheduler/controller.js';
 import { ReplicaSetController } from './workloads/replicaset.js';
 import { DeploymentController } from './workloads/deployment.js';
 import { silentLogger } from './allocators/index.js';
+import { GarbageCollector } from './gc/controller.js';
+import { NodeLifecycleController } from './nodelifecycle/controller.js';
 
 export { installAllocators, type AllocatorConfig, type InstalledAllocators } from './allocators/index.js';
 export type { ApiserverEndpoint } from './allocators/kubernetes-service.js';
 
-export const CONTROLLER_NAMES = ['endpointslice', 'loadbalancer-ip', 'node-ipam', 'scheduler', 'replicaset', 'deployment'] as const;
+export const CONTROLLER_NAMES = ['endpointslice', 'loadbalancer-ip', 'node-ipam', 'scheduler', 'replicaset', 'deployment', 'garbage-collector', 'node-lifecycle'] as const;
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
 
 export interface ControllersConfig {
@@ -34,6 +36,8 @@ export interface ControllersConfig {
   nodeCidrMaskSize?: number;
   /** "first-last", one address, or a CIDR. Default 192.168.56.200-192.168.56.250. */
   lbPool?: string;
+  /** A Node whose Lease/status is not renewed for this long becomes Unknown (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
   /** Which controllers run (default all). */
   enabled?: ControllerName[];
   log?: Logger;
@@ -68,10 +72,12 @@ export async function startControllers(parts: ApiServerParts, cfg: ControllersCo
     ['scheduler', () => new SchedulerController(ctx)],
     ['replicaset', () => new ReplicaSetController(ctx)],
     ['deployment', () => new DeploymentController(ctx)],
+    ['garbage-collector', () => new GarbageCollector(ctx)],
+    ['node-lifecycle', () => new NodeLifecycleController(ctx, { gracePeriodMs: cfg.nodeMonitorGracePeriodMs })],
   ];
   const controllers = all.filter(([n]) => enabled.has(n)).map(([, make]) => make());
   // Every cache any controller reads must exist before the initial list.
-  for (const r of ['services', 'pods', 'nodes', 'endpoints', 'events', 'namespaces', 'discovery.k8s.io/endpointslices', 'apps/replicasets', 'apps/deployments']) informers.cache(r);
+  for (const r of ['services', 'pods', 'nodes', 'endpoints', 'events', 'namespaces', 'discovery.k8s.io/endpointslices', 'apps/replicasets', 'apps/deployments', 'apps/daemonsets', 'coordination.k8s.io/leases']) informers.cache(r);
   for (const c of controllers) c.register();
   await informers.start();
   for (const c of controllers) c.start();
