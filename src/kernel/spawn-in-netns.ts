@@ -142,3 +142,15 @@ export function findProcesses(match: (argv: string[]) => boolean): { pid: number
   }
   return out;
 }
+
+/**
+ * Whether pid is alive and runs argv — as started by spawnDetached. Until nsenter has
+ * exec'd the program, /proc shows nsenter's own argv, ending with the program's.
+ */
+export function runsArgv(pid: number, argv: string[]): boolean {
+  if (!pidAlive(pid)) return false;
+  const actual = processArgv(pid);
+  const tail = actual.slice(actual.length - argv.length);
+  return tail.length === argv.length && tail.every((a, i) => a === argv[i]) &&
+    (actual.length === argv.length || /(^|\/)nsenter$/.test(actual[0] ?? ''));
+}

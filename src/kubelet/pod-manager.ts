@@ -9,7 +9,7 @@
 import type { V1Container, V1Pod, V1Service } from '@kubernetes/client-node';
 import { createNetns, deleteNetns } from '../kernel/netns/namespace.js';
 import { netnsPath } from '../kernel/netns/paths.js';
-import { netnsPids, pidAlive, processArgv, signalGroup, spawnDetached, terminate } from '../kernel/spawn-in-netns.js';
+import { netnsPids, pidAlive, runsArgv, signalGroup, spawnDetached, terminate } from '../kernel/spawn-in-netns.js';
 import type { Logger } from '../log.js';
 import { podCniArgs, resultIPs, type CniInvoker, type RuntimeConf } from './cni-invoke.js';
 import { containerArgv, containerEnv, containerId, sandboxId, sandboxNetnsName } from './container-spec.js';
@@ -202,9 +202,9 @@ export class PodManager {
   }
 
   private alive(c: ContainerRecord): boolean {
-    if (c.pid === undefined || !pidAlive(c.pid)) return false;
+    if (c.pid === undefined) return false;
     // After a restart of ours the pid may belong to someone else by now.
-    return !c.argv || processArgv(c.pid).join('\0') === c.argv.join('\0');
+    return c.argv ? runsArgv(c.pid, c.argv) : pidAlive(c.pid);
   }
 
   private async startContainer(pod: V1Pod, spec: V1Container, r: PodRecord, c: ContainerRecord, restart: boolean): Promise<void> {

@@ -78,7 +78,9 @@ export function controlPlaneComponents(plan: LabPlan): ComponentSpec[] {
   const storage = plan.storage === 'etcd' ? ['--storage', 'etcd', '--etcd-endpoints', 'http://127.0.0.1:2379'] : ['--storage', 'sqlite'];
   out.push({
     component: 'apiserver', netns: cp.netns, logFile: `${p.logDir}/apiserver.log`,
+    // 127.0.0.1 as a SAN: the machine's kubectl reaches it through the forwarders, TLS intact.
     args: ['apiserver', '--data-dir', p.apiserverDir, '--listen', `${cp.ip}:${cp.apiserverPort}`, ...storage,
+      '--advertise-address', cp.ip, '--tls-san', '127.0.0.1',
       '--service-cidr', plan.serviceCIDR, '--cluster-cidr', plan.clusterCIDR, '--lb-pool', plan.lbPool],
   });
   out.push({

@@ -1,7 +1,7 @@
 // The lab's kubeconfig for the machine itself: the apiserver's admin kubeconfig, pointed
-// at the root-namespace forwarder on 127.0.0.1. The serving certificate was issued for
-// the apiserver's own address, so the original host becomes `tls-server-name`: TLS is
-// still verified against the lab CA, for the name the certificate really carries.
+// at the root-namespace forwarder on 127.0.0.1. TLS passes through the forwarders, so
+// the serving certificate must name 127.0.0.1 (lab up passes --tls-san 127.0.0.1); for a
+// certificate without it, `tlsServerName` verifies against a name it does carry.
 import { parse, stringify } from 'yaml';
 
 interface KubeconfigDoc {
@@ -12,7 +12,7 @@ interface KubeconfigDoc {
   [k: string]: unknown;
 }
 
-export function hostKubeconfig(adminYaml: string, localPort: number, labName: string): string {
+export function hostKubeconfig(adminYaml: string, localPort: number, labName: string, tlsServerName?: string): string {
   const doc = parse(adminYaml) as KubeconfigDoc;
   if (!doc?.clusters?.length) throw new Error('admin kubeconfig has no clusters');
   const contextName = `hawser-lab-${labName}`;
@@ -21,10 +21,7 @@ export function hostKubeconfig(adminYaml: string, localPort: number, labName: st
   const src = doc.clusters.find((c) => c.name === current?.context.cluster) ?? doc.clusters[0]!;
   const server = new URL(String(src.cluster.server));
   const cluster: Record<string, unknown> = { ...src.cluster, server: `${server.protocol}//127.0.0.1:${localPort}` };
-  const host = server.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host !== '127.0.0.1' && host !== 'localhost' && cluster['tls-server-name'] === undefined) {
-    cluster['tls-server-name'] = host;
-  }
+  if (tlsServerName) cluster['tls-server-name'] = tlsServerName;
   const userName = String(current?.context.user ?? doc.users?.[0]?.name ?? 'admin');
   const user = doc.users?.find((u) => u.name === userName) ?? doc.users?.[0];
   const out: KubeconfigDoc = {

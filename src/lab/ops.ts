@@ -1,12 +1,12 @@
 // The everyday lab commands over a running lab: status, exec, logs, kubeconfig.
 import { existsSync, readFileSync } from 'node:fs';
-import { pidAlive, processArgv, runInteractive } from '../kernel/spawn-in-netns.js';
+import { runInteractive, runsArgv, signalPid, spawnDetached, terminate } from '../kernel/spawn-in-netns.js';
 import { sandboxNetnsName } from '../kubelet/container-spec.js';
 import { Rest } from '../kubelet/rest.js';
 import { labPaths } from './components.js';
 import { labNamespaces } from './network.js';
 import { findNode, type LabPlan } from './plan.js';
-import { readLabState, type LabProcess, type LabState } from './state.js';
+import { readLabState, writeLabState, type LabProcess, type LabState } from './state.js';
 
 export function openLab(name: string, stateRoot?: string): { plan: LabPlan; state: LabState } {
   const lab = readLabState(name, stateRoot);
@@ -19,7 +19,7 @@ export function labApi(plan: LabPlan): Rest {
 }
 
 export function processHealthy(p: LabProcess): boolean {
-  return pidAlive(p.pid) && processArgv(p.pid).join('\0') === p.argv.join('\0');
+  return runsArgv(p.pid, p.argv);
 }
 
 /** Fixed-width columns, like kubectl's tables. */
@@ -92,4 +92,25 @@ export function labLogFiles(name: string, component: string, node?: string, stat
 
 export function readLogs(files: string[]): string {
   return files.map((f) => (files.length > 1 ? `==> ${f} <==\n` : '') + readFileSync(f, 'utf8')).join('\n');
+}
+
+/**
+ * Start a lab process again with its recorded argv (after a crash, or to test adoption):
+ * SIGKILL first when it still runs, as a crash would.
+ */
+export async function labRestart(name: string, component: string, node?: string, stateRoot?: string): Promise<LabProcess[]> {
+  const { plan, state } = openLab(name, stateRoot);
+  const nodeName = node ? findNode(plan, node)?.nodeName ?? node : undefined;
+  const targets = state.processes.filter((p) => p.component === component && (nodeName === undefined || p.node === nodeName));
+  if (targets.length === 0) throw new Error(`no component ${component}${node ? ` on ${node}` : ''}`);
+  for (const p of targets) {
+    if (runsArgv(p.pid, p.argv)) {
+      signalPid(p.pid, 'SIGKILL');
+      await terminate([p.pid], 0);
+    }
+    const started = await spawnDetached({ netns: p.netns, argv: p.argv, logFile: p.logFile, env: { ...process.env, HAWSER_LAB: plan.name } });
+    p.pid = started.pid;
+  }
+  writeLabState(plan, state);
+  return targets;
 }

@@ -72,6 +72,7 @@ export async function labUp(opts: UpOptions): Promise<UpResult> {
     await waitFor(`${plan.nodes.length} Ready nodes`, async () => (await readyNodes(api)) >= plan.nodes.length,
       opts.readyTimeoutMs ?? 60_000, () => state.processes.find((p) => !pidAlive(p.pid))?.component);
     progress(`${plan.nodes.length} nodes Ready`);
+    if (withAgent) await ensurePodCIDRs(api, plan, progress);
     return { plan, state };
   } catch (err) {
     progress(`lab up failed: ${(err as Error).message}; logs in ${paths.logDir}; tearing down`);
@@ -124,7 +125,26 @@ async function staticPodRoutes(plan: LabPlan): Promise<void> {
   }
 }
 
-interface NodeList { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }
+/**
+ * Pod CIDRs come from the node-ipam controller. When none shows up, the lab assigns the
+ * plan's CIDRs to the Node objects itself — a cluster with --allocate-node-cidrs=false
+ * whose admin sets spec.podCIDR — and says so. A controller started later keeps them
+ * (upstream's range allocator occupies CIDRs already set on nodes).
+ */
+async function ensurePodCIDRs(api: Rest, plan: LabPlan, progress: Progress): Promise<void> {
+  const missing = async () => (await api.get<NodeList>('/api/v1/nodes')).items.filter((n) => !n.spec?.podCIDR).map((n) => n.metadata.name);
+  try {
+    await waitFor('pod CIDRs from the node-ipam controller', async () => (await missing()).length === 0, 5000);
+    return;
+  } catch { /* not assigned: fall through */ }
+  const names = await missing();
+  for (const node of plan.nodes.filter((n) => names.includes(n.nodeName))) {
+    await api.patch(`/api/v1/nodes/${node.nodeName}`, { spec: { podCIDR: node.staticPodCIDR, podCIDRs: [node.staticPodCIDR] } });
+  }
+  progress(`no node-ipam controller assigned pod CIDRs: set them on the Nodes (${plan.nodes.map((n) => `${n.nodeName} ${n.staticPodCIDR}`).join(', ')})`);
+}
+
+interface NodeList { items: { metadata: { name: string }; spec?: { podCIDR?: string }; status?: { conditions?: { type: string; status: string }[] } }[] }
 
 export async function readyNodes(api: Rest): Promise<number> {
   try {

@@ -76,6 +76,16 @@ export function register(program: Command): void {
       process.stdout.write(readLogs(labLogFiles(o.name, component, o.node)));
     });
 
+  lab.command('restart')
+    .description('kill -9 a lab process and start it again with the same arguments (kubelet and agent adopt their state)')
+    .argument('<component>')
+    .option('--name <name>', 'lab name', 'lab')
+    .option('--node <node>', 'only this node (kubelet, agent)')
+    .action(async (component: string, o: { name: string; node?: string }) => {
+      const { labRestart } = await import('../../lab/ops.js');
+      for (const p of await labRestart(o.name, component, o.node)) say(`restarted ${p.component}${p.node ? ` on ${p.node}` : ''} (pid ${p.pid})`);
+    });
+
   lab.command('demo')
     .description('a guided tour on a running lab: echo pods across nodes, a Service reached from everywhere, a NetworkPolicy')
     .option('--name <name>', 'lab name', 'lab')
