@@ -57,6 +57,8 @@ export interface ApiServerParts {
   registry: Registry;
   admission: AdmissionChain;
   storage: Storage;
+  /** Ends every open watch stream (clients re-watch, as after an apiserver timeout). */
+  endWatches(): void;
 }
 
 export type ApiServerApp = FastifyInstance & { hawser: ApiServerParts };
@@ -180,7 +182,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   });
 
   if (opts.bootstrap !== false) await bootstrap(rest);
-  const parts: ApiServerParts = { rest, cache, registry, admission, storage: opts.storage };
+  const parts: ApiServerParts = {
+    rest, cache, registry, admission, storage: opts.storage,
+    endWatches: () => { for (const end of [...handlerCtx.watches]) end(); },
+  };
   app.decorate('hawser', parts);
   return app as ApiServerApp;
 }
