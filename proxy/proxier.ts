@@ -41,7 +41,8 @@ export function createProxier(opts: ProxierOptions): Proxier {
   const tracker = new ChangeTracker(opts.nodeName, () => { if (tracker.ready() && tracker.hasChanges) runner.request(); });
   const compiled = new Map<string, Compiled>();
   let cfg: NodeConfig | undefined;
-  let lastApplied: Ruleset | undefined;
+  // The whole applied Ruleset is assembled on demand: doing it every sync costs O(Services).
+  let applied: { cfg: NodeConfig; services: Map<string, Compiled> } | undefined;
   let stale = new Map<string, number>();
   let needFull = true;
 
@@ -82,8 +83,8 @@ export function createProxier(opts: ProxierOptions): Proxier {
     let ops = 0;
     try {
       let plan;
-      const desired = whole(c, next);
       if (full) {
+        const desired = whole(c, next);
         // A restart, a failure or a periodic resync: read what is really there.
         const existing = await opts.backend.listTable(family, table).catch((e: unknown) => { if (isNotFound(e)) return undefined; throw e; });
         plan = planFull(existing, desired, stale, clock.now(), staleDelay);
@@ -98,7 +99,7 @@ export function createProxier(opts: ProxierOptions): Proxier {
       compiled.clear();
       for (const [k, v] of next) compiled.set(k, v);
       cfg = c;
-      lastApplied = desired;
+      applied = { cfg: c, services: new Map(next) };
       stale = plan.stale;
       needFull = false;
       if (stale.size) runner.requestAt(Math.min(...stale.values()) + staleDelay);
@@ -142,7 +143,7 @@ export function createProxier(opts: ProxierOptions): Proxier {
       await runner.runNow('request');
       return lastResult;
     },
-    lastAppliedRuleset: () => lastApplied,
+    lastAppliedRuleset: () => (applied ? whole(applied.cfg, applied.services) : undefined),
     localEndpointCounts() {
       const out = new Map<string, { local: number; ready: boolean }>();
       for (const [key, x] of compiled) {

@@ -50,12 +50,24 @@ interface Ctx {
   cfg: NodeConfig;
   f: FamilyWords;
   out: CompiledService;
+  /** Endpoint object names, computed once per endpoint. */
+  names: Map<string, { sep: string; aff: string }>;
+}
+
+function epNames(ctx: Ctx, e: Endpoint): { sep: string; aff: string } {
+  const k = `${e.ip}:${e.port}`;
+  let n = ctx.names.get(k);
+  if (!n) {
+    n = { sep: endpointObjectName('sep', ctx.sp.id, e), aff: endpointObjectName('aff', ctx.sp.id, e) };
+    ctx.names.set(k, n);
+  }
+  return n;
 }
 
 export function compileServicePort(sp: ServicePort, cfg: NodeConfig): CompiledService {
   const f = familyWords(cfg.family);
   const out: CompiledService = { key: sp.key, chains: [], sets: [], maps: [], elements: [] };
-  const ctx: Ctx = { sp, cfg, f, out };
+  const ctx: Ctx = { sp, cfg, f, out, names: new Map() };
   const p = proto(sp);
   const svcChain = portObjectName('svc', sp.id);
   const svlChain = portObjectName('svl', sp.id);
@@ -146,10 +158,10 @@ function policyChain(ctx: Ctx, name: string, mapKind: 'mg' | 'mgl', eps: Endpoin
       else if (cfg.clusterCIDRs.length > 0) rules.push(`${f.addr} daddr ${ip} ${f.addr} saddr != @${SETS.clusterCIDRs} jump ${CH.markMasq}`);
     }
   }
-  const seps = eps.map((e) => endpointObjectName('sep', sp.id, e));
+  const seps = eps.map((e) => epNames(ctx, e).sep);
   if (sp.affinityTimeout > 0) {
     // Affinity before the choice: a client seen recently sticks to its endpoint.
-    eps.forEach((e, i) => rules.push(`${f.addr} saddr @${endpointObjectName('aff', sp.id, e)} goto ${seps[i]}`));
+    eps.forEach((e, i) => rules.push(`${f.addr} saddr @${epNames(ctx, e).aff} goto ${seps[i]}`));
   }
   rules.push(...choose(ctx, seps, name, mapKind));
   out.chains.push({ kind: 'chain', name, rules: rules.map((rule) => ({ rule })) });
@@ -200,14 +212,13 @@ function choose(ctx: Ctx, seps: string[], chain: string, mapKind: 'mg' | 'mgl'):
 
 function endpointChain(ctx: Ctx, e: Endpoint): void {
   const { sp, f, out } = ctx;
-  const name = endpointObjectName('sep', sp.id, e);
+  const { sep: name, aff } = epNames(ctx, e);
   const rules: string[] = [
     // Hairpin: a pod reaching itself through its Service would otherwise get a reply from
     // its own address to its own address, which it drops as not matching the connection.
     `${f.addr} saddr ${e.ip} jump ${CH.markMasq}`,
   ];
   if (sp.affinityTimeout > 0) {
-    const aff = endpointObjectName('aff', sp.id, e);
     out.sets.push({ kind: 'set', name: aff, type: [f.addrType], flags: ['dynamic', 'timeout'], timeout: sp.affinityTimeout, size: AFFINITY_SET_SIZE, elements: [] });
     rules.push(`update @${aff} { ${f.addr} saddr }`);
   }
