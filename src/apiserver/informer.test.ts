@@ -44,7 +44,7 @@ function informerOn(srv: RunningApiServer) {
   return { informer, core, until, lists: () => lists };
 }
 
-const snapshot = (objs: { metadata?: { name?: string; resourceVersion?: string } }[]) =>
+const snapshot = (objs: readonly { metadata?: { name?: string; resourceVersion?: string } }[]) =>
   objs.map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`).sort();
 
 describe('client-node informer', () => {
