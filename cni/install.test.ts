@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commonVersion, conflist, launcherScript } from './install.js';
+import { commonVersion, conflist, launcherScript, thinClientArgv } from './install.js';
 import { parseConfig } from './config.js';
 
 describe('install', () => {
@@ -27,5 +27,18 @@ describe('install', () => {
     expect(s.startsWith('#!/bin/sh\n')).toBe(true);
     expect(s).toContain(`exec '/usr/bin/node' '/opt/it'\\''s/main.js'`);
     expect(s).toContain('/usr/sbin');
+  });
+});
+
+describe('thin client build', () => {
+  it('compiles the paths in as C string literals', () => {
+    const argv = thinClientArgv('/b/hawser', '/run/hawser/cni.sock', '/usr/bin/node', '/opt/hawser/dist/cni/main.js');
+    expect(argv.slice(0, 4)).toEqual(['cc', '-O2', '-o', '/b/hawser']);
+    expect(argv).toContain('-DHAWSER_SOCKET="/run/hawser/cni.sock"');
+    expect(argv).toContain('-DHAWSER_ENTRY="/opt/hawser/dist/cni/main.js"');
+    expect(argv.at(-1)).toMatch(/hawser-cni\.c$/);
+  });
+  it.each(['/a"b', '/a b', 'relative', '/a\\b'])('refuses %j', (p) => {
+    expect(() => thinClientArgv('/b/hawser', p, '/usr/bin/node', '/e.js')).toThrow(/not usable/);
   });
 });

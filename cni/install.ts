@@ -22,6 +22,14 @@ export interface InstallOptions {
   /** Where the compiled plugin lives (default: dist/cni/main.js next to this file). */
   pluginEntry?: string;
   node?: string;
+  /**
+   * Install the thin client (fastpath/hawser-cni.c, compiled here with `cc`) that hands
+   * calls to the node agent's socket and falls back to the Node plugin; without a C
+   * compiler the shell launcher is installed instead (report says which).
+   */
+  thin?: boolean;
+  /** The agent's CNI socket the thin client talks to. */
+  socketPath?: string;
 }
 
 export const CONFLIST_NAME = '10-hawser.conflist';
@@ -91,8 +99,30 @@ async function writeAtomic(path: string, content: string, mode: number): Promise
   await rename(tmp, path);
 }
 
+/** The C source, next to the TypeScript sources (dist/cni/install.js → cni/fastpath/). */
+export function thinClientSource(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const fromDist = resolve(here, '../../cni/fastpath/hawser-cni.c');
+  return existsSync(fromDist) ? fromDist : resolve(here, 'fastpath/hawser-cni.c');
+}
+
+/** The paths become C string literals: keep them to characters that need no escaping. */
+const safePath = (p: string) => /^\/[A-Za-z0-9_.\/@+-]*$/.test(p);
+
+export function thinClientArgv(out: string, socketPath: string, node: string, entry: string): string[] {
+  for (const p of [out, socketPath, node, entry]) if (!safePath(p)) throw new Error(`path not usable in the thin client: ${p}`);
+  return ['cc', '-O2', '-o', out, `-DHAWSER_SOCKET="${socketPath}"`, `-DHAWSER_NODE="${node}"`, `-DHAWSER_ENTRY="${entry}"`, thinClientSource()];
+}
+
+async function buildThinClient(out: string, socketPath: string, node: string, entry: string): Promise<boolean> {
+  const r = await run(thinClientArgv(out, socketPath, node, entry), { allowFailure: true, timeoutMs: 60_000 }).catch(() => undefined);
+  return r !== undefined && r.code === 0;
+}
+
 export interface InstallReport {
   plugin: string;
+  /** 'thin': the C client (agent socket, Node fallback); 'launcher': the shell launcher. */
+  form: 'thin' | 'launcher';
   conflist: string;
   cniVersion: string;
   portmap: boolean;
@@ -104,7 +134,18 @@ export async function install(opts: InstallOptions): Promise<InstallReport> {
   await mkdir(binDir, { recursive: true });
   await mkdir(confDir, { recursive: true });
   const plugin = join(binDir, 'hawser');
-  await writeAtomic(plugin, launcherScript(opts.node ?? process.execPath, opts.pluginEntry ?? defaultPluginEntry()), 0o755);
+  const node = opts.node ?? process.execPath;
+  const entry = opts.pluginEntry ?? defaultPluginEntry();
+  let form: InstallReport['form'] = 'launcher';
+  if (opts.thin) {
+    const tmp = `${plugin}.tmp-${process.pid}`;
+    if (await buildThinClient(tmp, opts.socketPath ?? '/run/hawser/cni.sock', node, entry)) {
+      await chmod(tmp, 0o755);
+      await rename(tmp, plugin);
+      form = 'thin';
+    }
+  }
+  if (form === 'launcher') await writeAtomic(plugin, launcherScript(node, entry), 0o755);
 
   let version = LATEST_VERSION as string;
   const portmapPath = join(binDir, 'portmap');
@@ -116,5 +157,5 @@ export async function install(opts: InstallOptions): Promise<InstallReport> {
   }
   const file = join(confDir, CONFLIST_NAME);
   await writeAtomic(file, JSON.stringify(conflist(opts, version, portmap), null, 2) + '\n', 0o644);
-  return { plugin, conflist: file, cniVersion: version, portmap };
+  return { plugin, form, conflist: file, cniVersion: version, portmap };
 }
