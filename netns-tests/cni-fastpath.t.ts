@@ -62,6 +62,7 @@ t.test('without a server the thin client runs the Node plugin', async (t) => {
   t.match(add.json, { cniVersion: '1.1.0', ips: [{ address: /^10\.244\.9\./ }] });
   t.equal((await call('DEL', { containerId: 'nosrv', netns: p })).exit, 0);
   t.same(served, [], 'nothing went through a server');
+  t.match(add.stderr, /running the plugin locally/, 'the client says it fell back');
 });
 
 t.test('with the server: calls are served by it, results identical in form', async (t) => {
@@ -69,12 +70,14 @@ t.test('with the server: calls are served by it, results identical in form', asy
   const p = await pod();
   const add = await call('ADD', { containerId: 'fast-a', netns: p });
   t.equal(add.exit, 0, add.stdout);
+  t.equal(add.stderr, '', 'answered by the agent, no fallback');
   t.match(add.json, { cniVersion: '1.1.0', ips: [{ address: /^10\.244\.9\.\d+\/24$/, gateway: '10.244.9.1' }] });
   t.ok(await getLink('eth0', { netns: p }), 'pod interface exists');
   const chk = await call('CHECK', { containerId: 'fast-a', netns: p, config: { ...config, prevResult: add.json } });
   t.equal(chk.exit, 0, chk.stdout);
   const ver = await call('VERSION', { config: { cniVersion: '0.4.0' } });
   t.match(ver.json, { cniVersion: '0.4.0' });
+  t.equal(ver.stderr, '', 'VERSION answered by the agent');
   const bad = await call('ADD', { containerId: 'fast-bad', netns: '/run/netns/hwt-nonexistent' });
   t.match(bad.json, { code: 3 }, 'errors keep their codes through the socket');
   t.equal(bad.exit, 1);
@@ -91,6 +94,7 @@ t.test('20 concurrent ADDs through the server: no duplicates; DELs clean', async
   const before = served.length;
   const adds = await Promise.all(pods.map((p, i) => call('ADD', { containerId: `fc-${i}`, netns: p })));
   t.same(adds.map((a) => a.exit), adds.map(() => 0));
+  t.same(adds.filter((a) => a.stderr !== ''), [], 'no call fell back');
   t.equal(new Set(adds.map((a) => JSON.stringify((a.json as { ips: unknown[] }).ips))).size, 20, 'distinct addresses');
   t.equal(served.length - before, 20, 'all served by the agent');
   const dels = await Promise.all(pods.map((p, i) => call('DEL', { containerId: `fc-${i}`, netns: p })));
@@ -107,6 +111,7 @@ t.test('the server killed: the next calls fall back and still work', async (t) =
   const count = served.length;
   const again = await call('ADD', { containerId: 'kill', netns: p });
   t.equal(again.exit, 0, 'repeated ADD via the fallback returns the same pod');
+  t.match(again.stderr, /running the plugin locally/);
   const del = await call('DEL', { containerId: 'kill', netns: p });
   t.equal(del.exit, 0);
   t.equal(served.length, count, 'nothing served after the kill');

@@ -1,5 +1,6 @@
 // ADD and DEL latency of the hawser plugin vs the reference bridge + host-local plugins
-// (/usr/lib/cni), measured in the same run, interleaved call by call so that machine
+// (/usr/lib/cni), measured in the same run, both as the standalone Node plugin and as
+// the thin client talking to an agent, interleaved call by call so that machine
 // load hits both alike; plus the wall time of 20 concurrent ADDs. Each plugin runs
 // inside its own "node" namespace, pods in their own namespaces (never the root ns).
 //   node dist/bench/cni/bench.js [N=40] [--spin]
@@ -9,6 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { World } from '../../netns-tests/lib/index.js';
 import { install } from '../../cni/install.js';
 import { invoke } from './invoke.js';
@@ -29,6 +32,9 @@ const cleanup = async () => {
 
 try {
   const inst = await install({ binDir: join(tmp, 'bin'), confDir: join(tmp, 'conf'), portmap: false });
+  const socketPath = join(tmp, 'run', 'cni.sock');
+  const thin = await install({ binDir: join(tmp, 'thinbin'), confDir: join(tmp, 'conf'), portmap: false, thin: true, socketPath });
+  if (thin.form !== 'thin') throw new Error('thin client did not build (cc missing?)');
   const impls = [
     {
       label: 'reference bridge+host-local',
@@ -45,7 +51,19 @@ try {
       node: await w.addNetns('hwnode'),
       config: { cniVersion: '1.0.0', name: 'hwnet', type: 'hawser', podCIDR: '10.201.0.0/16', dataDir: join(tmp, 'hw') },
     },
+    {
+      label: 'hawser thin client + agent',
+      plugin: thin.plugin,
+      node: await w.addNetns('fastnode'),
+      config: { cniVersion: '1.0.0', name: 'fastnet', type: 'hawser', podCIDR: '10.202.0.0/16', dataDir: join(tmp, 'fast') },
+    },
   ];
+  // The agent's CNI server in the node namespace (what `hawser agent` embeds).
+  const server = w.spawn('fastnode', [process.execPath, fileURLToPath(new URL('../../cni/fastpath/serve.js', import.meta.url)), '--socket', socketPath]);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('CNI server not ready')), 10_000);
+    createInterface({ input: server.stdout! }).on('line', (l) => { if (l.startsWith('ready')) { clearTimeout(timer); resolve(); } });
+  });
   // Each plugin gets its own pods: both name the pod interface eth0.
   const pods = await Promise.all(impls.map((_, k) => Promise.all(Array.from({ length: N + CONCURRENT }, async (_, i) => {
     await w.addNetns(`p${k}-${i}`);
@@ -61,12 +79,13 @@ try {
     await call(k, 'DEL', 0);
   }
   for (let i = 0; i < N; i++) {
-    for (const k of i % 2 ? [1, 0] : [0, 1]) {
+    const order = [0, 1, 2].sort(() => Math.random() - 0.5);
+    for (const k of order) {
       const a = await call(k, 'ADD', i);
       if (a.exit !== 0) throw new Error(`${impls[k]!.label} ADD failed: ${a.stdout}${a.stderr}`);
       times[k]!.add.push(a.ms);
     }
-    for (const k of i % 2 ? [0, 1] : [1, 0]) {
+    for (const k of order.reverse()) {
       const d = await call(k, 'DEL', i);
       if (d.exit !== 0) throw new Error(`${impls[k]!.label} DEL failed: ${d.stdout}${d.stderr}`);
       times[k]!.del.push(d.ms);
@@ -94,8 +113,11 @@ try {
     const t = times[k]!;
     console.log(`${impl.label.padEnd(30)} ${f(pct(t.add, 0.5))} ${f(pct(t.add, 0.9))} ${f(pct(t.del, 0.5))} ${f(pct(t.del, 0.9))} ${f(wall[k]!).padStart(12)} ${dups[k]}`);
   });
-  const [r, h] = times as [typeof times[0], typeof times[0]];
-  console.log(`ratio hawser/reference: ADD p50 ×${(pct(h.add, 0.5) / pct(r.add, 0.5)).toFixed(2)}, DEL p50 ×${(pct(h.del, 0.5) / pct(r.del, 0.5)).toFixed(2)}, ${CONCURRENT} concurrent ADDs wall ×${(wall[1]! / wall[0]!).toFixed(2)} (≤ 1.0 is the goal)`);
+  const r = times[0]!;
+  for (const k of [1, 2]) {
+    const h = times[k]!;
+    console.log(`ratio ${impls[k]!.label} / reference: ADD p50 ×${(pct(h.add, 0.5) / pct(r.add, 0.5)).toFixed(2)}, DEL p50 ×${(pct(h.del, 0.5) / pct(r.del, 0.5)).toFixed(2)}, ${CONCURRENT} concurrent ADDs wall ×${(wall[k]! / wall[0]!).toFixed(2)} (≤ 1.0 is the goal)`);
+  }
 } finally {
   await cleanup();
 }

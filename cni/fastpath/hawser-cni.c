@@ -71,7 +71,9 @@ static int write_all(int fd, const char *p, size_t n) {
 }
 
 /* Run the full plugin under Node with the same stdin (a memfd holds it). */
-static void fallback(const struct buf *in) {
+static void fallback(const struct buf *in, const char *why) {
+  /* stderr is for people (runtimes log it); stdout stays the plugin's answer alone. */
+  fprintf(stderr, "hawser: no answer from the agent (%s: %s), running the plugin locally\n", why, strerror(errno));
   int mfd = memfd_create("hawser-cni-stdin", 0);
   if (mfd >= 0 && write_all(mfd, in->p ? in->p : "", in->len) == 0 && lseek(mfd, 0, SEEK_SET) == 0) {
     dup2(mfd, 0);
@@ -89,12 +91,12 @@ static void fallback(const struct buf *in) {
 
 int main(void) {
   struct buf in = {0}, env = {0}, resp = {0};
-  if (slurp(0, &in) < 0) fallback(&in);
+  if (slurp(0, &in) < 0) fallback(&in, "stdin");
 
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   strncpy(addr.sun_path, HAWSER_SOCKET, sizeof addr.sun_path - 1);
-  if (s < 0 || connect(s, (struct sockaddr *)&addr, sizeof addr) < 0) fallback(&in);
+  if (s < 0 || connect(s, (struct sockaddr *)&addr, sizeof addr) < 0) fallback(&in, HAWSER_SOCKET);
 
   for (char **e = environ; *e; e++) {
     if (strncmp(*e, "CNI_", 4) == 0) put(&env, *e, strlen(*e) + 1);
@@ -106,14 +108,17 @@ int main(void) {
   setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (write_all(s, head, (size_t)hl) < 0 || write_all(s, env.p ? env.p : "", env.len) < 0 ||
       write_all(s, in.p ? in.p : "", in.len) < 0 || shutdown(s, SHUT_WR) < 0 || slurp(s, &resp) < 0) {
-    fallback(&in);
+    fallback(&in, "exchange");
   }
   close(s);
 
   size_t i = 0;
   int code = 0;
   while (i < resp.len && resp.p[i] >= '0' && resp.p[i] <= '9' && i < 4) code = code * 10 + (resp.p[i++] - '0');
-  if (i == 0 || i >= resp.len || resp.p[i] != '\n') fallback(&in);
+  if (i == 0 || i >= resp.len || resp.p[i] != '\n') {
+    errno = EPROTO;
+    fallback(&in, "answer");
+  }
   i++;
   if (write_all(1, resp.p + i, resp.len - i) < 0) return 1;
   return code;

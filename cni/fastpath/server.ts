@@ -24,7 +24,9 @@ export async function startCniServer(opts: { socketPath?: string; plugin?: Plugi
   // 0700 directory, 0600 socket: whoever can talk to it can wire any namespace.
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 });
   await unlink(socketPath).catch(() => undefined);
-  const server: Server = createServer((conn) => {
+  // allowHalfOpen: the client half-closes to mark the end of its request; by default Node
+  // would then end our side too, before the answer is written.
+  const server: Server = createServer({ allowHalfOpen: true }, (conn) => {
     const chunks: Buffer[] = [];
     let size = 0;
     conn.on('data', (d: Buffer) => {
