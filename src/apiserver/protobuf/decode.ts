@@ -59,6 +59,16 @@ const KINDS: Record<string, MessageSpec> = {
   },
   'v1/Service': { 1: meta, 2: { name: 'spec', t: 'msg', msg: serviceSpec } },
   'v1/ServiceAccount': { 1: meta },
+  // kubectl auth can-i
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': {
+    1: meta,
+    2: {
+      name: 'spec', t: 'msg', msg: {
+        1: { name: 'resourceAttributes', t: 'msg', msg: Object.fromEntries(['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'].map((n, i) => [i + 1, { name: n, t: 'string' }])) as MessageSpec },
+        2: { name: 'nonResourceAttributes', t: 'msg', msg: { 1: { name: 'path', t: 'string' }, 2: { name: 'verb', t: 'string' } } },
+      },
+    },
+  },
 };
 
 function str(f: WireField): string {
@@ -84,7 +94,8 @@ function decodeMessage(buf: Buffer, spec: MessageSpec): Json {
       case 'bool': v = int(f) !== 0; break;
       case 'time': {
         const t = decodeMessage(f.bytes ?? Buffer.alloc(0), { 1: { name: 'seconds', t: 'int' } });
-        v = new Date(Number(t.seconds ?? 0) * 1000).toISOString().replace('.000Z', 'Z');
+        // A zero Time is Go's "unset", which JSON leaves out.
+        v = t.seconds ? new Date(Number(t.seconds) * 1000).toISOString().replace('.000Z', 'Z') : '';
         break;
       }
       case 'intOrString': {
