@@ -20,9 +20,16 @@ interface Svc { spec: { clusterIP?: string; ports: { port: number; nodePort?: nu
 
 const echoContainer = { name: 'echo', image: 'hawser/echo', ports: [{ containerPort: PORT, protocol: 'TCP' }], readinessProbe: { httpGet: { path: '/healthz', port: PORT }, periodSeconds: 1 } };
 
+/** curl from a namespace; the echo reply told as a sentence, with the raw line under it. */
 async function curl(netns: string, url: string): Promise<string> {
   const r = await run(['curl', '-sS', '--max-time', '3', url], { netns, allowFailure: true, timeoutMs: 10_000 });
-  return r.code === 0 ? r.stdout.trim() : `(no answer: ${r.stderr.trim() || `curl exit ${r.code}`})`;
+  if (r.code !== 0) return `  (no answer: ${r.stderr.trim() || `curl exit ${r.code}`})`;
+  try {
+    const j = JSON.parse(r.stdout) as { pod: string; podIP: string; node: string; local: string; peer: string };
+    return `  answered by ${j.pod} (${j.podIP} on ${j.node}) at ${j.local}; it saw the client as ${j.peer}\n  ${r.stdout.trim()}`;
+  } catch {
+    return `  ${r.stdout.trim()}`;
+  }
 }
 
 async function hasTable(netns: string, table: string): Promise<boolean> {
@@ -44,7 +51,7 @@ async function createEchoPods(api: Rest, plan: LabPlan, say: (s: string) => void
   };
   try {
     await api.post(`/apis/apps/v1/namespaces/${NS}/deployments`, deploy);
-    say(`$ kubectl create deployment ${APP} --image=hawser/echo --replicas=3 --port=${PORT}`);
+    say(`created Deployment ${APP}: 3 replicas of hawser/echo, port ${PORT}`);
     const scheduled = async () => (await demoPods(api)).filter((p) => p.spec.nodeName).length >= 3;
     await waitFor('the Deployment\'s pods to be scheduled', scheduled, 15_000);
     return;
@@ -60,7 +67,7 @@ async function createEchoPods(api: Rest, plan: LabPlan, say: (s: string) => void
       apiVersion: 'v1', kind: 'Pod', metadata: { name: `${APP}-${i + 1}`, labels: { app: APP } },
       spec: { nodeName: node.nodeName, containers: [echoContainer] },
     });
-    say(`$ kubectl run ${APP}-${i + 1} --image=hawser/echo --port=${PORT} --overrides='{"spec":{"nodeName":"${node.nodeName}"}}'`);
+    say(`created Pod ${APP}-${i + 1} (hawser/echo, port ${PORT}) bound to ${node.nodeName}`);
   }
 }
 
