@@ -77,6 +77,11 @@ export const CASES: Case[] = [
     .add({ kind: 'chain', name: 'svc-b' })
     .add({ kind: 'rule', chain: 'svc-b', rule: 'numgen random mod 3 vmap { 0 : goto ep-a1, 1 : goto ep-a2, 2 : goto ep-a1 }' })
     .add({ kind: 'rule', chain: 'svc-b', rule: 'jhash ip saddr mod 16 vmap { 0 : goto ep-a1, 1-15 : goto ep-a2 }' })),
+  ok('maglev-style lookup: jhash into a typeof-numgen keyed verdict map', [base], () => {
+    const t = tx().add({ kind: 'map', name: 'mg', type: ['integer'], typeof: 'numgen random mod 7', value: ['verdict'] });
+    for (let i = 0; i < 7; i++) t.add({ kind: 'element', set: 'mg', key: [String(i)], value: [i % 2 ? 'goto ep-a1' : 'goto ep-a2'] });
+    return t.add({ kind: 'rule', chain: 'services', rule: 'jhash ip saddr . tcp sport mod 7 seed 0xdeadbeef vmap @mg' });
+  }),
   ok('set with a default timeout, elements with their own timeouts and comments', [base], () => tx()
     .add({ kind: 'set', name: 'recent', type: ['ipv4_addr', 'inet_service'], flags: ['timeout'], timeout: 7200 })
     .add({ kind: 'element', set: 'recent', key: ['10.0.0.1', '80'] })

@@ -21,6 +21,7 @@ export function elementText(e: ElementContent, setTimeout: number | undefined): 
 
 function setLines(s: SetContent | MapContent): string[] {
   const lines = [`${s.kind} ${s.name}`, `\ttype ${renderSetType(s)}`];
+  if (s.typeof !== undefined) lines.push(`\ttypeof ${s.typeof}`);
   const flags = [...new Set(s.flags ?? [])].sort();
   if (flags.length) lines.push(`\tflags ${flags.join(',')}`);
   if (s.timeout !== undefined) lines.push(`\ttimeout ${formatDuration(s.timeout)}`);

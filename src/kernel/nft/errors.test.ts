@@ -17,6 +17,7 @@ describe('classifyNftStderr', () => {
     ['No symbol type information', 'HAWSER_NFT_SYNTAX'],
     ['datatype mismatch, expected concatenation of (IPv4 address, Internet protocol, internet network service), expression has type concatenation of (IPv4 address, Internet protocol)', 'HAWSER_NFT_INVALID'],
     ['Could not process rule: Invalid argument', 'HAWSER_NFT_INVALID'],
+    ['unqualified type integer specified in map definition. Try "typeof expression" instead of "type datatype".', 'HAWSER_NFT_INVALID'],
     ["Can't parse symbolic netfilter verdict expressions", 'HAWSER_NFT_INVALID'],
     ['Could not process rule: Operation not permitted', 'HAWSER_NFT_PERMISSION'],
     ['something new', 'HAWSER_NFT_UNKNOWN'],

@@ -66,7 +66,7 @@ const PATTERNS: Array<[RegExp, NftErrorCode]> = [
   [/Too many links|Too many levels of symbolic links/i, 'HAWSER_NFT_LOOP'],
   [/Operation not permitted|Permission denied/i, 'HAWSER_NFT_PERMISSION'],
   [/syntax error|unexpected|No symbol type information|unknown identifier/i, 'HAWSER_NFT_SYNTAX'],
-  [/mismatch|Invalid argument|out of range|too long|exceeds|conflicting|Numerical result|is not a map|Can't parse|Could not resolve/i, 'HAWSER_NFT_INVALID'],
+  [/mismatch|Invalid argument|out of range|too long|exceeds|conflicting|Numerical result|is not a map|Can't parse|Could not resolve|unqualified type/i, 'HAWSER_NFT_INVALID'],
 ];
 
 /** Line number (1-based) of the first error in `nft -f -` output, e.g. "/dev/stdin:3:22-25: Error: …". */

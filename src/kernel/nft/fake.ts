@@ -52,13 +52,15 @@ function normaliseSet<T extends NftSet | NftMap>(s: T): T {
   const flags = new Set(s.flags ?? []);
   if (s.timeout !== undefined) flags.add('timeout');
   const out: T = { ...s };
+  // The kernel lists a typeof expression the way nft prints that expression.
+  if (s.typeof !== undefined) out.typeof = canonicalRule(s.typeof, 'ip');
   if (flags.size > 0) out.flags = [...flags].sort(); else delete out.flags;
   return out;
 }
 
 function sameSet(a: NftSet | NftMap, b: NftSet | NftMap): boolean {
   const sig = (s: NftSet | NftMap): string => JSON.stringify([
-    s.kind, s.type, s.kind === 'map' ? s.value : null, s.flags ?? [], s.timeout ?? null, s.size ?? null,
+    s.kind, s.type, s.typeof ?? null, s.kind === 'map' ? s.value : null, s.flags ?? [], s.timeout ?? null, s.size ?? null,
   ]);
   return sig(a) === sig(b);
 }

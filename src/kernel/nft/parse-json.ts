@@ -52,9 +52,11 @@ function setOf(o: J, listing: Listing | undefined): SetContent | MapContent {
   const value = o.map !== undefined ? typeList(o.map) : undefined;
   // JSON lacks `dynamic`; the text lacks `timeout` when a default timeout is set: union both.
   const flags = [...new Set([...(Array.isArray(o.flags) ? o.flags.map(String) : []), ...(listing?.setFlags.get(name) ?? [])])] as SetFlag[];
+  const typeOf = listing?.setTypeof.get(name);
   const base = {
     name,
     type,
+    ...(typeOf !== undefined ? { typeof: typeOf } : {}),
     ...(flags.length ? { flags } : {}),
     ...(typeof o.timeout === 'number' ? { timeout: o.timeout } : {}),
     ...(typeof o.size === 'number' ? { size: o.size } : {}),

@@ -14,6 +14,8 @@ export interface Listing {
   chainComments: Map<string, string>;
   /** Flags as printed (the text omits `timeout` when the set has a default timeout). */
   setFlags: Map<string, string[]>;
+  /** `typeof` key expressions (JSON reports only the resulting datatypes). */
+  setTypeof: Map<string, string>;
   /** Rule text by handle, without the trailing ` comment "…"` and ` # handle N`. */
   rules: Map<number, { chain: string; text: string; comment?: string }>;
 }
@@ -27,7 +29,7 @@ export function splitRuleComment(text: string): { text: string; comment?: string
 }
 
 export function parseListing(text: string): Listing {
-  const out: Listing = { chainComments: new Map(), setFlags: new Map(), rules: new Map() };
+  const out: Listing = { chainComments: new Map(), setFlags: new Map(), setTypeof: new Map(), rules: new Map() };
   let block: { kind: 'chain' | 'set' | 'map'; name: string } | undefined;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -46,6 +48,7 @@ export function parseListing(text: string): Listing {
     }
     if (block.kind !== 'chain') {
       if (line.startsWith('flags ')) out.setFlags.set(block.name, line.slice(6).split(','));
+      if (line.startsWith('typeof ')) out.setTypeof.set(block.name, line.slice(7).split(' : ')[0]!);
       continue;
     }
     const rule = /^(.*) # handle (\d+)$/.exec(line);

@@ -85,8 +85,12 @@ export function renderSetType(s: { type: string[] } & { kind: 'set' | 'map'; val
   return s.type.join(' . ') + (s.kind === 'map' && s.value ? ` : ${s.value.join(' . ')}` : '');
 }
 
+export function renderSetTypeof(s: { typeof?: string; kind: 'set' | 'map'; value?: string[] }): string {
+  return (s.typeof ?? '') + (s.kind === 'map' && s.value ? ` : ${s.value.join(' . ')}` : '');
+}
+
 function setBody(s: NftSet | NftMap): string {
-  const parts = [`type ${renderSetType(s)};`];
+  const parts = [s.typeof !== undefined ? `typeof ${renderSetTypeof(s)};` : `type ${renderSetType(s)};`];
   if (s.flags?.length) parts.push(`flags ${s.flags.join(',')};`);
   if (s.timeout !== undefined) parts.push(`timeout ${formatDuration(s.timeout)};`);
   if (s.size !== undefined) parts.push(`size ${s.size};`);

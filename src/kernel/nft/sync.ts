@@ -17,7 +17,7 @@ const setDef = (s: SetContent | MapContent): NftSet | NftMap => {
 /** Same kernel-visible definition (what `add set` of an existing set must match). */
 function sameDef(a: SetContent | MapContent, b: SetContent | MapContent): boolean {
   const sig = (s: SetContent | MapContent): string => JSON.stringify([
-    s.kind, s.type, s.kind === 'map' ? s.value : null, [...new Set([...(s.flags ?? []), ...(s.timeout !== undefined ? ['timeout'] : [])])].sort(),
+    s.kind, s.type, s.typeof ?? null, s.kind === 'map' ? s.value : null, [...new Set([...(s.flags ?? []), ...(s.timeout !== undefined ? ['timeout'] : [])])].sort(),
     s.timeout ?? null, s.size ?? null,
   ]);
   return sig(a) === sig(b);

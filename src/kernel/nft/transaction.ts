@@ -144,6 +144,8 @@ function setProblem(s: NftSet | NftMap): string | undefined {
     if (!/^[a-z][a-z0-9_]*$/.test(t)) return `bad datatype ${JSON.stringify(t)}`;
   }
   if (s.type.includes('verdict')) return 'verdict is a value type, not a key type';
+  if (s.type.includes('integer') && s.typeof === undefined) return 'nft refuses an unqualified integer key type: give typeof (e.g. "numgen random mod 251")';
+  if (s.typeof !== undefined && (ruleTextProblem(s.typeof) || /[{}@]/.test(s.typeof))) return `bad typeof expression ${JSON.stringify(s.typeof)}`;
   if (s.kind === 'map') {
     if (!Array.isArray(s.value) || s.value.length === 0) return 'map value type is empty';
     if (s.value.includes('verdict') && s.value.length > 1) return 'a verdict cannot be concatenated';

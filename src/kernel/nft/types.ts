@@ -88,6 +88,14 @@ interface SetLike {
   name: string;
   /** Key type, one datatype per part of a concatenation: ['ipv4_addr','inet_proto','inet_service']. */
   type: Datatype[];
+  /**
+   * The key given as an expression (`numgen random mod 251`), rendered `typeof …` instead of
+   * `type …`. Needed for integer keys such as hash results: nft refuses `type integer`
+   * ("unqualified type"), and a jhash lookup needs a key of type integer. `type` still
+   * lists the datatypes nft reports for it (`['integer']`). Avoid `typeof jhash …`: nft
+   * 1.0.6 crashes listing it; `typeof numgen random mod N` gives the same 32-bit key.
+   */
+  typeof?: string;
   flags?: SetFlag[];
   /** Default element timeout in seconds (requires, or implies, the `timeout` flag). */
   timeout?: number;
