@@ -1,0 +1,164 @@
+// The service proxy in a real kernel, and the tracer's agreement with it. One "node"
+// namespace holds the pod bridge (10.244.0.1/24) and a link to an external client
+// (192.168.56.2); pods c, c2 (clients), p1, p2 (backends) hang off the bridge. The proxier
+// (createProxier + the kernel nft adapter) programs table hawser-proxy in the node
+// namespace from V1 objects; then real TCP/UDP probes must do what the tracer, walking the
+// applied rule text, predicts: which endpoint(s) can answer, whether the source was
+// masqueraded, or REJECT (refused) / DROP (timeout).
+//
+// br_netfilter is on in the node namespace: a DNATed reply between two pods on the same
+// bridge must pass the node's conntrack to be un-NATed (why kube-proxy requires it too).
+import t from 'tap';
+import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import { World, startEchoServer, tcpProbe, udpProbe, splitHostPort, type ProbeResult } from './lib/index.js';
+import { KernelNft } from '../src/kernel/nft/kernel.js';
+import { createProxier } from '../proxy/index.js';
+import { slice, svc } from '../proxy/fixtures.js';
+import { trace, verdictOf, type Entry, type Verdict } from '../src/trace/index.js';
+
+const NODE_IP = '192.168.56.10';
+const GW = '10.244.0.1';
+const X = '192.168.56.2';
+const PODS: Record<string, string> = { c: '10.244.0.7', c2: '10.244.0.8', p1: '10.244.0.5', p2: '10.244.0.6' };
+const local = (ip: string) => ({ ip, node: 'node-a' });
+
+const w = await World.create();
+t.teardown(() => w.close());
+
+await w.addSwitch('n');
+await w.addAddress('n', 'br0', `${GW}/24`);
+await w.enableForwarding('n');
+await w.sysctl('n', 'net.bridge.bridge-nf-call-iptables', 1);
+await w.addNetns('x');
+await w.connect('n', 'to-x', 'x', 'to-n');
+await w.addAddress('n', 'to-x', `${NODE_IP}/24`);
+await w.addAddress('x', 'to-n', `${X}/24`);
+await w.addRoute('x', { dst: '10.96.0.0/16', via: NODE_IP });
+// Like a real node, this one has a default route (to the external router x, which does not
+// forward): VIP traffic must reach the forward hook, not die as "network unreachable".
+await w.addRoute('n', { dst: 'default', via: X });
+await w.addRoute('x', { dst: '10.244.0.0/16', via: NODE_IP });
+for (const [name, ip] of Object.entries(PODS)) {
+  await w.addNetns(name);
+  await w.plug(name, 'n', { addresses: [`${ip}/24`] });
+  await w.addRoute(name, { dst: 'default', via: GW });
+}
+// Hairpin mode on the bridge ports (the CNI plugin's job): with br_netfilter the DNAT happens
+// while the frame is being bridged, so a pod reaching itself through its Service needs the
+// frame sent back out of the port it came in on.
+for (const name of Object.keys(PODS)) await w.exec('n', ['ip', 'link', 'set', name, 'type', 'bridge_slave', 'hairpin', 'on']);
+for (const p of ['p1', 'p2']) {
+  await startEchoServer(w, p, { name: p, listen: [{ proto: 'tcp', port: 8080 }, { proto: 'udp', port: 5353 }] });
+}
+
+const services: V1Service[] = [
+  svc('web', { clusterIP: '10.96.0.10' }),
+  svc('np', { clusterIP: '10.96.0.20', type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30080 }] }),
+  svc('dns', { clusterIP: '10.96.0.30', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }),
+  svc('empty', { clusterIP: '10.96.0.40' }),
+  svc('loc', { clusterIP: '10.96.0.45', type: 'NodePort', etp: 'Local', ports: [{ name: 'http', port: 80, nodePort: 30090 }] }),
+  svc('sh', { clusterIP: '10.96.0.50', scheduler: 'sourcehash' }),
+];
+const both = [local(PODS.p1!), local(PODS.p2!)];
+let slices: V1EndpointSlice[] = [
+  slice('web', both),
+  slice('np', both),
+  slice('dns', both, [{ name: 'dns', port: 5353, protocol: 'UDP' }]),
+  slice('loc', [local(PODS.p1!)]),
+  slice('sh', both),
+];
+
+const nft = new KernelNft({ netns: w.ns('n') });
+const proxier = createProxier({
+  backend: nft, nodeName: 'node-a', family: 'IPv4', nodeIPs: [NODE_IP],
+  clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], minSyncIntervalMs: 10,
+});
+t.teardown(() => proxier.stop());
+for (const s of services) proxier.onServiceUpdate(undefined, s);
+for (const s of slices) proxier.onEndpointSliceUpdate(undefined, s);
+proxier.setInitialListDone('Service');
+proxier.setInitialListDone('EndpointSlice');
+proxier.setInitialListDone('Node');
+
+const ENV = { localAddresses: [NODE_IP, GW] };
+const nameOf = (ip: string): string => Object.entries(PODS).find(([, v]) => v === ip)?.[0] ?? ip;
+
+function predict(from: Entry, src: string, dst: string, port: number, proto: 'tcp' | 'udp'): Verdict {
+  return verdictOf(trace(proxier.lastAppliedRuleset()!, { from, src, dst, proto, dport: port }, ENV));
+}
+
+// Everything below runs inside one subtest: tap ends a file whose top level has no subtest
+// in flight, and the teardown would remove the namespaces under the remaining steps.
+let cur: Tap = t;
+type Tap = typeof t;
+
+/** Probe `times` times; every outcome must be one the tracer allows, with its masquerade. */
+async function agree(name: string, ns: string, from: Entry, src: string, dst: string, port: number, proto: 'tcp' | 'udp', times = 1): Promise<Set<string>> {
+  const v = predict(from, src, dst, port, proto);
+  const seen = new Set<string>();
+  await cur.test(name, async (tt) => {
+    for (let i = 0; i < times; i++) {
+      const r: ProbeResult = proto === 'tcp'
+        ? await tcpProbe(w, ns, dst, port, { timeoutMs: 1500 })
+        : await udpProbe(w, ns, dst, port, { timeoutMs: 1500 });
+      if (v === 'REJECT' || v === 'DROP') {
+        // A TCP reset on connect and an ICMP port unreachable both mean "refused" to a client.
+        const kind = r.ok ? 'answered' : r.kind === 'reset' ? 'refused' : r.kind;
+        tt.equal(kind, v === 'REJECT' ? 'refused' : 'timeout', `${v} predicted${r.ok ? '' : ` (${r.error})`}`);
+        continue;
+      }
+      if (!r.ok || !r.echo) { tt.fail(`no answer (${r.ok ? 'not an echo' : r.kind}), predicted ${JSON.stringify(v)}`); continue; }
+      // A wildcard-bound UDP server reports its local address as `::`: its name says which pod.
+      const reported = splitHostPort(r.echo.local);
+      const at = reported.ip === '::' || reported.ip === '0.0.0.0' ? { ip: PODS[r.echo.name]!, port: reported.port } : reported;
+      const peer = splitHostPort(r.echo.peer).ip;
+      const ep = v.endpoints.find((e) => e.ip === at.ip && e.port === at.port);
+      tt.ok(ep, `answered by ${nameOf(at.ip)} ${r.echo.local}, predicted ${v.endpoints.map((e) => `${nameOf(e.ip)}:${e.port}`).join(' | ')}`);
+      if (ep) {
+        // Masquerade rewrites the source to the node's address on the way to the endpoint.
+        if (ep.masquerade) tt.not(peer, src, `masqueraded as predicted (server saw ${peer})`);
+        else tt.equal(peer, src, 'source kept as predicted');
+      }
+      seen.add(nameOf(at.ip));
+    }
+  });
+  return seen;
+}
+
+await t.test('service proxy in a real kernel agrees with the tracer', async (tt) => {
+  cur = tt as unknown as Tap;
+  const t = tt;
+  const first = await proxier.syncNow();
+  t.ok(first && first.full && first.ops > 0, 'the first sync is a full one and programs the table');
+  const webSeen = await agree('pod → ClusterIP: both endpoints, source kept', 'c', 'pod', PODS.c!, '10.96.0.10', 80, 'tcp', 16);
+  t.same([...webSeen].sort(), ['p1', 'p2'], 'random choice reached both endpoints');
+  await agree('pod → ClusterIP over UDP', 'c', 'pod', PODS.c!, '10.96.0.30', 53, 'udp', 4);
+  await agree('external → ClusterIP (routed in): masqueraded', 'x', 'external', X, '10.96.0.10', 80, 'tcp', 4);
+  await agree('external → NodePort (Cluster): masqueraded', 'x', 'external', X, NODE_IP, 30080, 'tcp', 4);
+  await agree('pod → NodePort (Cluster): masqueraded', 'c', 'pod', PODS.c!, NODE_IP, 30080, 'tcp', 4);
+  await agree('external → NodePort (Local): source kept, local endpoint', 'x', 'external', X, NODE_IP, 30090, 'tcp', 3);
+  await agree('hairpin: p1 through its own Service', 'p1', 'pod', PODS.p1!, '10.96.0.10', 80, 'tcp', 12);
+  await agree('no endpoints → refused', 'c', 'pod', PODS.c!, '10.96.0.40', 80, 'tcp');
+  await agree('unknown ClusterIP port → refused', 'c', 'pod', PODS.c!, '10.96.0.10', 81, 'tcp');
+  await agree('unknown ClusterIP protocol → refused', 'c', 'pod', PODS.c!, '10.96.0.10', 80, 'udp');
+  await agree('unallocated service IP → dropped', 'c', 'pod', PODS.c!, '10.96.0.99', 80, 'tcp');
+  await agree('sourcehash: the jhash slot the tracer computes is the endpoint the kernel picks (c)', 'c', 'pod', PODS.c!, '10.96.0.50', 80, 'tcp', 4);
+  await agree('sourcehash (c2)', 'c2', 'pod', PODS.c2!, '10.96.0.50', 80, 'tcp', 4);
+  await agree('sourcehash (external client)', 'x', 'external', X, '10.96.0.50', 80, 'tcp', 4);
+
+  // An endpoint goes away: the change is a partial sync, and traffic follows.
+  const before = slices[0]!;
+  slices = [slice('web', [local(PODS.p1!)]), ...slices.slice(1)];
+  proxier.onEndpointSliceUpdate(before, slices[0]);
+  const partial = await proxier.syncNow().catch((e: unknown) => { t.error(e, 'partial sync'); return undefined; });
+  t.ok(partial && !partial.full && partial.ops > 0 && partial.ops < 20, `one endpoint change is a small partial transaction (${partial?.ops} ops)`);
+  const after = await agree('after removing p2 only p1 answers', 'c', 'pod', PODS.c!, '10.96.0.10', 80, 'tcp', 6);
+  t.same([...after], ['p1'], 'traffic follows the endpoint change');
+
+  // The Service goes away: its ClusterIP becomes unallocated.
+  proxier.onServiceUpdate(services[0], undefined);
+  await proxier.syncNow().catch((e: unknown) => t.error(e, 'sync after delete'));
+  await agree('deleted Service: its IP is dropped', 'c', 'pod', PODS.c!, '10.96.0.10', 80, 'tcp');
+  const dump = await nft.dump('ip', 'hawser-proxy');
+  t.ok(dump && dump.includes('chain sep-'), 'table still programmed');
+});
