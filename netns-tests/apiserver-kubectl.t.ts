@@ -17,9 +17,9 @@ if (!existsSync(KUBECTL)) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hawser-kubectl-'));
-let server: ChildProcess | undefined;
+const children: ChildProcess[] = [];
 t.teardown(() => {
-  if (server?.pid && server.exitCode === null) server.kill('SIGKILL');
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -27,6 +27,7 @@ t.teardown(() => {
 function startServer(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [HAWSER, 'apiserver', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
     let out = '';
     let err = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -38,7 +39,7 @@ function startServer(): Promise<ChildProcess> {
   });
 }
 
-server = await startServer();
+await startServer();
 const kubeconfig = join(dir, 'data', 'admin.kubeconfig');
 
 function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
