@@ -16,6 +16,7 @@ import { NODE, slice, svc } from '../proxy/fixtures.js';
 import { compilePolicy } from '../proxy/policy/compile.js';
 import { UPSTREAM_CASES, EXTRA_CASES } from '../proxy/policy/e2e/cases.js';
 import { Cluster } from '../proxy/policy/e2e/world.js';
+import { CNI_TABLE, masqueradeTransaction } from '../cni/masquerade.js';
 
 const world = await World.create();
 t.teardown(() => world.close());
@@ -64,3 +65,19 @@ const proxyNs = await world.addNetns('nftproxy');
 const policyNs = await world.addNetns('nftpolicy');
 for (const [name, rs] of proxyRulesets()) await load(proxyNs, `proxy: ${name}`, rs);
 for (const [name, rs] of policyRulesets()) await load(policyNs, name, rs);
+
+t.test('cni: the masquerade transaction, applied twice (repeated ADD), both families', async (t) => {
+  const ns = await world.addNetns('nftcni');
+  const kernel = new KernelNft({ netns: ns });
+  const fake = new FakeNft();
+  for (const [pod, cluster] of [['10.244.1.0/24', '10.244.0.0/16'], ['fd00:244:1::/64', 'fd00:244::/56']] as const) {
+    const family = pod.includes(':') ? 'ip6' : 'ip';
+    for (let i = 0; i < 2; i++) {
+      await kernel.apply(masqueradeTransaction(pod, cluster));
+      await fake.apply(masqueradeTransaction(pod, cluster));
+    }
+    const k = await kernel.dump(family, CNI_TABLE);
+    t.match(k, /masquerade/);
+    t.equal(await fake.dump(family, CNI_TABLE), k, `${family}: fake dump equals kernel dump`);
+  }
+});
