@@ -47,6 +47,9 @@ for (const [name, ip] of Object.entries(PODS)) {
 // while the frame is being bridged, so a pod reaching itself through its Service needs the
 // frame sent back out of the port it came in on.
 for (const name of Object.keys(PODS)) await w.exec('n', ['ip', 'link', 'set', name, 'type', 'bridge_slave', 'hairpin', 'on']);
+// Extra source addresses on client c, so hash-based choices are checked for many clients.
+const EXTRA_SRC = Array.from({ length: 10 }, (_, i) => `10.244.0.${100 + i}`);
+for (const a of EXTRA_SRC) await w.addAddress('c', 'eth0', `${a}/32`);
 for (const p of ['p1', 'p2']) {
   await startEchoServer(w, p, { name: p, listen: [{ proto: 'tcp', port: 8080 }, { proto: 'udp', port: 5353 }] });
 }
@@ -58,6 +61,8 @@ const services: V1Service[] = [
   svc('empty', { clusterIP: '10.96.0.40' }),
   svc('loc', { clusterIP: '10.96.0.45', type: 'NodePort', etp: 'Local', ports: [{ name: 'http', port: 80, nodePort: 30090 }] }),
   svc('sh', { clusterIP: '10.96.0.50', scheduler: 'sourcehash' }),
+  svc('mg', { clusterIP: '10.96.0.55', scheduler: 'maglev' }),
+  svc('aff', { clusterIP: '10.96.0.60', affinity: 30 }),
 ];
 const both = [local(PODS.p1!), local(PODS.p2!)];
 let slices: V1EndpointSlice[] = [
@@ -66,6 +71,8 @@ let slices: V1EndpointSlice[] = [
   slice('dns', both, [{ name: 'dns', port: 5353, protocol: 'UDP' }]),
   slice('loc', [local(PODS.p1!)]),
   slice('sh', both),
+  slice('mg', both),
+  slice('aff', both),
 ];
 
 const nft = new KernelNft({ netns: w.ns('n') });
@@ -93,14 +100,14 @@ let cur: Tap = t;
 type Tap = typeof t;
 
 /** Probe `times` times; every outcome must be one the tracer allows, with its masquerade. */
-async function agree(name: string, ns: string, from: Entry, src: string, dst: string, port: number, proto: 'tcp' | 'udp', times = 1): Promise<Set<string>> {
+async function agree(name: string, ns: string, from: Entry, src: string, dst: string, port: number, proto: 'tcp' | 'udp', times = 1, bindAddress?: string): Promise<Set<string>> {
   const v = predict(from, src, dst, port, proto);
   const seen = new Set<string>();
   await cur.test(name, async (tt) => {
     for (let i = 0; i < times; i++) {
       const r: ProbeResult = proto === 'tcp'
-        ? await tcpProbe(w, ns, dst, port, { timeoutMs: 1500 })
-        : await udpProbe(w, ns, dst, port, { timeoutMs: 1500 });
+        ? await tcpProbe(w, ns, dst, port, { timeoutMs: 1500, ...(bindAddress ? { bindAddress } : {}) })
+        : await udpProbe(w, ns, dst, port, { timeoutMs: 1500, ...(bindAddress ? { bindAddress } : {}) });
       if (v === 'REJECT' || v === 'DROP') {
         // A TCP reset on connect and an ICMP port unreachable both mean "refused" to a client.
         const kind = r.ok ? 'answered' : r.kind === 'reset' ? 'refused' : r.kind;
@@ -145,6 +152,32 @@ await t.test('service proxy in a real kernel agrees with the tracer', async (tt)
   await agree('sourcehash: the jhash slot the tracer computes is the endpoint the kernel picks (c)', 'c', 'pod', PODS.c!, '10.96.0.50', 80, 'tcp', 4);
   await agree('sourcehash (c2)', 'c2', 'pod', PODS.c2!, '10.96.0.50', 80, 'tcp', 4);
   await agree('sourcehash (external client)', 'x', 'external', X, '10.96.0.50', 80, 'tcp', 4);
+  for (const [ns, from, src] of [['c', 'pod', PODS.c!], ['c2', 'pod', PODS.c2!], ['x', 'external', X]] as const) {
+    await agree(`maglev: the lookup-table slot the tracer computes is the endpoint the kernel picks (${ns})`, ns, from, src, '10.96.0.55', 80, 'tcp', 3);
+  }
+  const hashed = new Map<string, Set<string>>([['10.96.0.50', new Set()], ['10.96.0.55', new Set()]]);
+  for (const src of EXTRA_SRC) {
+    for (const vip of hashed.keys()) {
+      const seen = await agree(`${vip === '10.96.0.50' ? 'sourcehash' : 'maglev'} from ${src}`, 'c', 'pod', src, vip, 80, 'tcp', 2, src);
+      for (const x of seen) hashed.get(vip)!.add(x);
+    }
+  }
+  for (const [vip, seen] of hashed) t.same([...seen].sort(), ['p1', 'p2'], `${vip}: clients spread over both endpoints`);
+  // ClientIP affinity: the tracer allows either endpoint for a new client; once the kernel
+  // has chosen, the affinity set (read back from the kernel) pins the client to it.
+  const firstAff = await agree('affinity: the first connection may go to either endpoint', 'c', 'pod', PODS.c!, '10.96.0.60', 80, 'tcp', 1);
+  await t.test('affinity: later connections stick to the first endpoint, as the tracer predicts from the kernel\'s set', async (tt) => {
+    const listed = await nft.listTable('ip', 'hawser-proxy');
+    const dynamicSets: Record<string, string[]> = {};
+    for (const set of listed!.sets.filter((x) => x.name.startsWith('aff-') && x.name.includes('/aff/'))) dynamicSets[set.name] = set.elements.map((e) => e.key.join(' . '));
+    tt.equal(Object.values(dynamicSets).flat().length, 1, 'the kernel recorded the client in one affinity set');
+    const v = verdictOf(trace(proxier.lastAppliedRuleset()!, { from: 'pod', src: PODS.c!, dst: '10.96.0.60', proto: 'tcp', dport: 80 }, { ...ENV, dynamicSets }));
+    tt.same(typeof v === 'string' ? v : v.endpoints.map((e) => nameOf(e.ip)), [...firstAff], 'tracer: pinned to the first endpoint');
+    for (let i = 0; i < 8; i++) {
+      const r = await tcpProbe(w, 'c', '10.96.0.60', 80, { timeoutMs: 1500 });
+      tt.equal(r.ok && r.echo ? r.echo.name : 'no answer', [...firstAff][0], 'kernel: same endpoint');
+    }
+  });
 
   // An endpoint goes away: the change is a partial sync, and traffic follows.
   const before = slices[0]!;

@@ -33,7 +33,7 @@ export function setSignature(s: AnySet): string {
   if (s.timeout !== undefined) flags.add('timeout');
   const size = s.size ?? (flags.has('dynamic') ? 65_535 : undefined);
   return JSON.stringify([s.kind, s.type, s.kind === 'map' ? s.value : null, [...flags].sort(), s.timeout ?? null,
-    size ?? null, (s as { typeof?: string }).typeof ?? null]);
+    size ?? null, s.typeof ?? null]);
 }
 
 function objDef(s: AnySet): Omit<AnySet, 'elements'> {

@@ -6,9 +6,9 @@ import type { ChainContent, MapContent, Ruleset, SetContent } from '../src/kerne
 
 const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-/** `type …` or, for maps keyed by a numgen/jhash result, `typeof …` (see service.ts MaglevMap). */
+/** `type …` or, for maps keyed by a numgen/jhash result, `typeof …`. */
 export function setTypeText(s: SetContent | MapContent): string {
-  const t = (s as { typeof?: string }).typeof;
+  const t = s.typeof;
   const key = t !== undefined ? `typeof ${t}` : `type ${s.type.join(' . ')}`;
   return s.kind === 'map' ? `${key} : ${s.value.join(' . ')}` : key;
 }

@@ -27,14 +27,6 @@ export interface CompiledService {
   elements: OwnedElement[];
 }
 
-/**
- * A map keyed by a numgen/jhash result. The nft layer (src/kernel/nft/types.ts) has no
- * `typeof` yet; until it does, `typeof` rides along here and the key type says `integer`.
- */
-export interface MaglevMap extends MapContent {
-  typeof: string;
-}
-
 /** Size of the dynamic affinity sets (the kernel needs a bound for sets filled from packets). */
 export const AFFINITY_SET_SIZE = 65_535;
 
@@ -195,10 +187,10 @@ function choose(ctx: Ctx, seps: string[], chain: string, mapKind: 'mg' | 'mgl'):
       const name = portObjectName(mapKind, sp.id);
       const table = maglevTable(seps, size);
       const hash = `jhash ${f.addr} saddr mod ${size} seed ${seedOf(sp, chain)}`;
-      const map: MaglevMap = {
+      const map: MapContent = {
         // nft only accepts a numgen/jhash result as a key of a `typeof` map (a `type` has no
-        // name for a bare 32-bit integer): see MaglevMap. `typeof jhash …` loads, but nft
-        // 1.0.6 segfaults listing it (seen here); numgen has the same 32-bit integer type.
+        // name for a bare 32-bit integer). `typeof jhash …` loads, but nft 1.0.6 segfaults
+        // listing it (seen here); numgen has the same 32-bit integer type.
         kind: 'map', name, type: ['integer'], typeof: 'numgen inc mod 2', value: ['verdict'],
         elements: table.map((b, slot) => ({ key: [String(slot)], value: [`goto ${seps[b]}`] })),
       };
