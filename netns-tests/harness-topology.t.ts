@@ -1,7 +1,8 @@
 // The harness builds worlds that carry real traffic, reports what the far end saw, and
 // leaves nothing behind.
 import t from 'tap';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { run } from '../src/kernel/exec.js';
 import {
   World, httpProbe, netnsExists, ping, processRunning, sctpProbe, splitHostPort,
   startEchoServer, startSctpServer, sctpMode, tcpProbe, udpProbe, STATE_DIR,
@@ -113,6 +114,34 @@ t.test('two namespaces over a switch namespace, and a routed third', async (t) =
     t.throws(() => w.spawn('nope', ['true']), /no namespace/);
     await t.rejects(tcpProbe(w, 'nope', '10.0.0.2', 8080), /no namespace/);
   });
+});
+
+t.test('building and closing a world leaves the root namespace as it was', async (t) => {
+  // Read-only look at our own (root) namespace: links, addresses, routes, forwarding.
+  const snapshot = async () => {
+    const [links, addrs, routes, routes6] = await Promise.all([
+      run(['ip', '-j', 'link', 'show']), run(['ip', '-j', 'addr', 'show']),
+      run(['ip', '-j', 'route', 'show', 'table', 'all']), run(['ip', '-j', '-6', 'route', 'show', 'table', 'all']),
+    ]);
+    const names = (JSON.parse(links.stdout) as { ifname: string }[]).map((l) => l.ifname).sort();
+    const addresses = (JSON.parse(addrs.stdout) as { ifname: string; addr_info: { local: string }[] }[])
+      .flatMap((l) => l.addr_info.map((a) => `${l.ifname} ${a.local}`)).sort();
+    const rts = [...JSON.parse(routes.stdout) as { dst: string; dev?: string }[], ...JSON.parse(routes6.stdout) as { dst: string; dev?: string }[]]
+      .map((r) => `${r.dst} ${r.dev ?? ''}`).sort();
+    const forwarding = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+    return { names, addresses, routes: rts, forwarding };
+  };
+  const before = await snapshot();
+  const w = await World.create();
+  await w.addSwitch('sw');
+  await w.addNetns('a');
+  await w.plug('a', 'sw', { addresses: ['10.0.6.1/24'] });
+  await w.addRoute('a', { dst: 'default', via: '10.0.6.254' });
+  await w.enableForwarding('a');
+  const during = await snapshot();
+  await w.close();
+  t.same(during, before, 'nothing of the world appears in the root namespace');
+  t.same(await snapshot(), before, 'nor after close');
 });
 
 t.test('close() removes namespaces, processes and the state file', async (t) => {
