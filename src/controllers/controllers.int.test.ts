@@ -37,7 +37,7 @@ async function setPodStatus(h: Harness, name: string, ip: string, ready: boolean
 
 const list = async (h: Harness, url: string): Promise<Obj[]> => (await h.req('GET', url)).body.items as Obj[];
 
-describe('EndpointSlices and Endpoints', () => {
+describe('EndpointSlices and Endpoints', { timeout: 30_000 }, () => {
   it('follow pod readiness, with named target ports resolved', async () => {
     const h = await harness();
     await h.req('POST', '/api/v1/namespaces/default/services', { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
@@ -91,7 +91,7 @@ describe('EndpointSlices and Endpoints', () => {
   });
 });
 
-describe('node pod CIDRs', () => {
+describe('node pod CIDRs', { timeout: 30_000 }, () => {
   it('each registering Node gets its own /24, released on delete', async () => {
     const h = await harness();
     for (const n of ['n1', 'n2', 'n3']) await addNode(h, n);
@@ -111,7 +111,7 @@ describe('node pod CIDRs', () => {
   });
 });
 
-describe('scheduler', () => {
+describe('scheduler', { timeout: 30_000 }, () => {
   it('spreads pods over 3 Ready nodes, honours nodeSelector and taints, reports unschedulable', async () => {
     const h = await harness();
     await addNode(h, 'n1', { zone: 'a' });
@@ -149,7 +149,7 @@ describe('scheduler', () => {
   });
 });
 
-describe('workloads', () => {
+describe('workloads', { timeout: 30_000 }, () => {
   it('a Deployment of 3 replicas creates 3 pods via a ReplicaSet, replaces a deleted one, scales', async () => {
     const h = await harness();
     await addNode(h, 'n1');
@@ -228,7 +228,7 @@ describe('workloads', () => {
   });
 });
 
-describe('LoadBalancer IPs', () => {
+describe('LoadBalancer IPs', { timeout: 30_000 }, () => {
   it('assigns from the pool, honours loadBalancerIP, reports exhaustion, reuses freed addresses', async () => {
     const h = await harness('192.168.56.200-192.168.56.201');
     const lb = (name: string, extra: Obj = {}) => ({ metadata: { name }, spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: 80 }], ...extra } });
@@ -250,7 +250,7 @@ describe('LoadBalancer IPs', () => {
   });
 });
 
-describe('garbage collection and node lifecycle', () => {
+describe('garbage collection and node lifecycle', { timeout: 30_000 }, () => {
   it('deleting a Deployment removes its ReplicaSet and pods', async () => {
     const h = await harness();
     await addNode(h, 'n1');

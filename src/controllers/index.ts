@@ -20,6 +20,9 @@ import { SchedulerController } from './scheduler/controller.js';
 import { ReplicaSetController } from './workloads/replicaset.js';
 import { DeploymentController } from './workloads/deployment.js';
 import { silentLogger } from './allocators/index.js';
+import { LeaderElector } from './runtime/leader.js';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { GarbageCollector } from './gc/controller.js';
 import { NodeLifecycleController } from './nodelifecycle/controller.js';
 
@@ -38,6 +41,11 @@ export interface ControllersConfig {
   lbPool?: string;
   /** A Node whose Lease/status is not renewed for this long becomes Unknown (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
+  /**
+   * Run only while holding the kube-system/hawser-controller-manager Lease (needed when
+   * several apiservers share one etcd). Default: on for etcd, off otherwise.
+   */
+  leaderElection?: { identity: string; leaseDurationMs?: number; retryPeriodMs?: number } | false;
   /** Which controllers run (default all). */
   enabled?: ControllerName[];
   log?: Logger;
@@ -47,6 +55,8 @@ export interface ControllersConfig {
 export interface RunningControllers {
   controllers: Controller[];
   informers: Informers;
+  /** Resolves once the controllers run (at once without leader election). */
+  leading: Promise<void>;
   /** Resolves when every controller's queue is empty. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -80,11 +90,28 @@ export async function startControllers(parts: ApiServerParts, cfg: ControllersCo
   for (const r of ['services', 'pods', 'nodes', 'endpoints', 'events', 'namespaces', 'discovery.k8s.io/endpointslices', 'apps/replicasets', 'apps/deployments', 'apps/daemonsets', 'coordination.k8s.io/leases']) informers.cache(r);
   for (const c of controllers) c.register();
   await informers.start();
-  for (const c of controllers) c.start();
-  log.info({ controllers: controllers.map((c) => c.name) }, 'controllers started');
+  const election = cfg.leaderElection ?? (parts.storage.backend === 'etcd' ? { identity: `${hostname()}_${randomUUID()}` } : false);
+  let elector: LeaderElector | undefined;
+  const begin = () => {
+    for (const c of controllers) c.start();
+    log.info({ controllers: controllers.map((c) => c.name) }, 'controllers started');
+  };
+  let leading: Promise<void>;
+  if (election) {
+    elector = new LeaderElector(client, { ...election, now, log });
+    // Leadership lost: stop at once (client-go's controller-manager exits); another
+    // apiserver's controllers take over from the stored state.
+    leading = elector.run(() => {
+      for (const c of controllers) c.stop();
+    }).then(begin);
+  } else {
+    begin();
+    leading = Promise.resolve();
+  }
   return {
     controllers,
     informers,
+    leading,
     async idle() {
       // Controllers feed each other (Deployment → ReplicaSet → Pods → EndpointSlices): settle until quiet.
       for (let round = 0; round < 50; round++) {
@@ -94,6 +121,7 @@ export async function startControllers(parts: ApiServerParts, cfg: ControllersCo
       }
     },
     async stop() {
+      elector?.stop();
       for (const c of controllers) c.stop();
       informers.stop();
     },

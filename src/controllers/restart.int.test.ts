@@ -18,7 +18,7 @@ afterEach(async () => {
 
 const list = async (h: Harness, url: string): Promise<Obj[]> => (await h.req('GET', url)).body.items as Obj[];
 
-describe('controllers across a restart', () => {
+describe('controllers across a restart', { timeout: 30_000 }, () => {
   it('resume without duplicating ReplicaSets, pods, slices, pod CIDRs or LB addresses', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hawser-ctrl-'));
     dirs.push(dir);

@@ -29,7 +29,7 @@ async function harness(storage = new MemoryStorage(), claims?: boolean) {
 
 type SvcBody = { spec: { clusterIP: string; ports: Array<{ nodePort: number }> }; message?: string };
 
-describe('service allocation through the API', () => {
+describe('service allocation through the API', { timeout: 30_000 }, () => {
   it('the kubernetes Service gets the first address and endpoints pointing at the apiserver', async () => {
     const h = await harness();
     const k = await h.req('GET', '/api/v1/namespaces/default/services/kubernetes');

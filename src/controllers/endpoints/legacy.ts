@@ -6,8 +6,8 @@
 // it with the over-capacity annotation.
 import type { Endpoints, EndpointsSubset, Pod, Service } from '../types.js';
 import { isHeadless } from '../allocators/service-fields.js';
-import { findPort, isPodReady, podIPs, selectorOf, shouldBeInEndpoints, shouldSetHostname } from './pods.js';
-import { HEADLESS_LABEL } from './slices.js';
+import { findPort, isPodReady, matchesSelector, podIPs, selectorOf, shouldBeInEndpoints, shouldSetHostname } from './pods.js';
+import { HEADLESS_LABEL, byString } from './slices.js';
 
 export const MAX_ENDPOINTS_ADDRESSES = 1000;
 export const OVER_CAPACITY_ANNOTATION = 'endpoints.kubernetes.io/over-capacity';
@@ -21,11 +21,10 @@ export function desiredEndpoints(svc: Service, pods: Pod[]): Endpoints | undefin
   const publishNotReady = svc.spec?.publishNotReadyAddresses === true;
   const bySubset = new Map<string, { ports: Port[]; ready: Address[]; notReady: Address[] }>();
   let total = 0;
-  const sorted = [...pods].sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  const sorted = pods
+    .filter((pod) => pod.metadata.namespace === svc.metadata.namespace && matchesSelector(sel, pod.metadata.labels) && shouldBeInEndpoints(pod, publishNotReady))
+    .sort((a, b) => byString(a.metadata.name, b.metadata.name));
   for (const pod of sorted) {
-    if (pod.metadata.namespace !== svc.metadata.namespace) continue;
-    if (!Object.entries(sel).every(([k, v]) => pod.metadata.labels?.[k] === v)) continue;
-    if (!shouldBeInEndpoints(pod, publishNotReady)) continue;
     const ip = podIPs(pod)[0]!;
     const addr: Address = { ip, targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid } };
     if (pod.spec?.nodeName) addr.nodeName = pod.spec.nodeName;
@@ -54,8 +53,8 @@ export function desiredEndpoints(svc: Service, pods: Pod[]): Endpoints | undefin
   const subsets: EndpointsSubset[] = [];
   for (const s of bySubset.values()) {
     const sub: EndpointsSubset = {};
-    if (s.ready.length) sub.addresses = s.ready.sort((a, b) => a.ip.localeCompare(b.ip));
-    if (s.notReady.length) sub.notReadyAddresses = s.notReady.sort((a, b) => a.ip.localeCompare(b.ip));
+    if (s.ready.length) sub.addresses = s.ready.sort((a, b) => byString(a.ip, b.ip));
+    if (s.notReady.length) sub.notReadyAddresses = s.notReady.sort((a, b) => byString(a.ip, b.ip));
     if (s.ports.length) sub.ports = s.ports;
     subsets.push(sub);
   }
