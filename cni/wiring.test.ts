@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchLine } from '../src/kernel/link/index.js';
-import { nodeBatch, podBatch, type BridgeSpec, type PodSpec } from './wiring.js';
+import { netnsRef, nodeBatch, podBatch, type BridgeSpec, type PodSpec } from './wiring.js';
 
 const bridge: BridgeSpec = { name: 'hawser0', mtu: 1450, gatewayCidr: '10.244.1.1/24', mac: '0a:58:0a:f4:01:01' };
 const pod: PodSpec = {
@@ -31,5 +31,18 @@ describe('wiring batches', () => {
       'route replace default via 10.244.1.1 dev eth0',
     ]);
     expect(podBatch({ ...pod, address: 'fd00::2/64', gateway: 'fd00::1' })[0]).toEqual(['addr', 'replace', 'fd00::2/64', 'dev', 'eth0', 'nodad']);
+  });
+});
+
+describe('netnsRef', () => {
+  it.each([
+    ['/run/netns/cni-1234', 'cni-1234'],
+    ['/var/run/netns/cni-1234', 'cni-1234'],
+    ['/proc/42/ns/net', '/proc/42/ns/net'],
+    ['/run/netns/a/b', '/run/netns/a/b'],
+    ['/run/netns/..', '/run/netns/..'],
+  ])('%s → %s', (path, ref) => expect(netnsRef(path)).toBe(ref));
+  it('an IPv6 gateway is added without DAD', () => {
+    expect(nodeBatch(pod, { ...bridge, gatewayCidr: 'fd00::1/64' }, false)[0]).toEqual(['addr', 'replace', 'fd00::1/64', 'dev', 'hawser0', 'nodad']);
   });
 });

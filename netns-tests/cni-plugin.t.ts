@@ -42,7 +42,7 @@ const call = (command: Invocation['command'], o: Partial<Invocation> = {}) =>
 const confAt = (v: string, extra: Record<string, unknown> = {}) => netconf({ ...list, cniVersion: v }, 0, extra);
 
 const reservations = (dir = join(dataDir, 'hawser')) =>
-  existsSync(dir) ? readdirSync(dir).filter((n) => /^[0-9a-f.:]+$/.test(n) && n.includes('.')) : [];
+  existsSync(dir) ? readdirSync(dir).filter((n) => /^[0-9a-f.:]+$/.test(n) && (n.includes('.') || n.includes(':'))) : [];
 const hostVeths = async () => (await listLinks({ netns: node, kind: 'veth' })).map((l) => l.name);
 
 t.test('VERSION answers the supported versions, echoing the asked one', async (t) => {
@@ -284,4 +284,26 @@ t.test('the node agent\'s sweep releases pods whose netns vanished without a DEL
   t.same(await hostVeths(), [hostVethName('sw-live', 'eth0')]);
   t.same(await sweepStaleReservations(join(tmp, 'no-such-dir'), 'hawser'), [], 'no store: nothing to do');
   t.equal((await call('DEL', { containerId: 'sw-live', netns: live.path })).exit, 0);
+});
+
+t.test('an IPv6 pod CIDR: addresses, default route, pod-to-pod ICMPv6 and TCP', async (t) => {
+  const v6 = confAt('1.1.0', { name: 'v6net', bridge: 'hwv6br0', podCIDR: 'fd00:10:244:1::/64' });
+  const a = await newPod();
+  const b = await newPod();
+  const ra = await call('ADD', { containerId: 'v6-a', netns: a.path, config: v6 });
+  const rb = await call('ADD', { containerId: 'v6-b', netns: b.path, config: v6 });
+  t.equal(ra.exit + rb.exit, 0, ra.stdout + rb.stdout);
+  const res = ra.json as { ips: { address: string; gateway: string }[]; routes: { dst: string; gw: string }[] };
+  t.same(res.ips.map((i) => [i.address, i.gateway]), [['fd00:10:244:1::2/64', 'fd00:10:244:1::1']]);
+  t.same(res.routes, [{ dst: '::/0', gw: 'fd00:10:244:1::1' }]);
+  t.ok((await listRoutes({ netns: a.path, family: 6 })).some((r) => r.dst === 'default' && r.via === 'fd00:10:244:1::1'), 'IPv6 default route');
+  const ipb = (rb.json as typeof res).ips[0]!.address.split('/')[0]!;
+  t.ok((await ping(w, a.short, ipb)).ok, 'a pings b over IPv6');
+  t.ok((await ping(w, a.short, 'fd00:10:244:1::1')).ok, 'a pings its IPv6 gateway');
+  const srv = await startEchoServer(w, b.short, { name: 'b6', listen: [{ proto: 'tcp', port: 8080 }] });
+  const tcp = await tcpProbe(w, a.short, ipb, 8080);
+  t.ok(tcp.ok && tcp.echo?.peer.includes('fd00:10:244:1::2'), 'TCP over IPv6, source kept');
+  await srv.stop();
+  for (const [id, p] of [['v6-a', a], ['v6-b', b]] as const) t.equal((await call('DEL', { containerId: id, netns: p.path, config: v6 })).exit, 0);
+  t.same(reservations(join(dataDir, 'v6net')), []);
 });

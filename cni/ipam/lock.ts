@@ -87,7 +87,24 @@ async function takeOver(lockPath: string, seen: string): Promise<void> {
   await unlink(aside).catch(() => undefined);
 }
 
-export async function withLock<T>(dir: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+/**
+ * Callers in one process (the node agent serving many CNI calls at once) queue here
+ * first, so at most one of them at a time contends for the file lock: without this they
+ * would all poll it with sleeps and a burst of ADDs would mostly wait on timers.
+ */
+const queues = new Map<string, Promise<unknown>>();
+
+export function withLock<T>(dir: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  const prev = queues.get(dir) ?? Promise.resolve();
+  const next = prev.catch(() => undefined).then(() => withFileLock(dir, fn, opts));
+  const tail = next.catch(() => undefined);
+  queues.set(dir, tail);
+  void tail.then(() => { if (queues.get(dir) === tail) queues.delete(dir); });
+  return next;
+}
+
+/** The cross-process lock alone (exported for its own tests). */
+export async function withFileLock<T>(dir: string, fn: () => Promise<T>, opts: LockOptions): Promise<T> {
   const lockPath = join(dir, 'lock');
   const me = ownIdentity();
   const tmp = join(dir, `.lock-${randomBytes(6).toString('hex')}`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpamStore } from './store.js';
 import { poolFor } from './pool.js';
-import { holderAlive, ownIdentity, withLock } from './lock.js';
+import { holderAlive, ownIdentity, withFileLock, withLock } from './lock.js';
 import { netnsIdentity, reservationNetnsAlive } from './netns-id.js';
 
 let dir: string;
@@ -100,15 +100,18 @@ describe('IpamStore', () => {
 });
 
 describe('withLock', () => {
-  it('serialises critical sections', async () => {
+  it.each([
+    ['withLock (in-process queue + file lock)', withLock],
+    ['withFileLock (the file lock alone, 20 contenders)', withFileLock],
+  ])('%s serialises critical sections', async (_n, lock) => {
     let inside = 0;
     let maxInside = 0;
-    await Promise.all(Array.from({ length: 20 }, () => withLock(dir, async () => {
+    await Promise.all(Array.from({ length: 20 }, () => lock(dir, async () => {
       inside++;
       maxInside = Math.max(maxInside, inside);
       await new Promise((r) => setImmediate(r));
       inside--;
-    })));
+    }, {})));
     expect(maxInside).toBe(1);
     expect(await readdir(dir)).toEqual([]);
   });
