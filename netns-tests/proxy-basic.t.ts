@@ -19,6 +19,9 @@ import { trace, verdictOf, type Entry, type Verdict } from '../src/trace/index.j
 const NODE_IP = '192.168.56.10';
 const GW = '10.244.0.1';
 const X = '192.168.56.2';
+/** A second address on the external client, outside the LB's source range. */
+const X_OUT = '192.168.56.50';
+const LB_IP = '192.168.56.200';
 const PODS: Record<string, string> = { c: '10.244.0.7', c2: '10.244.0.8', p1: '10.244.0.5', p2: '10.244.0.6' };
 const local = (ip: string) => ({ ip, node: 'node-a' });
 
@@ -38,6 +41,8 @@ await w.addRoute('x', { dst: '10.96.0.0/16', via: NODE_IP });
 // forward): VIP traffic must reach the forward hook, not die as "network unreachable".
 await w.addRoute('n', { dst: 'default', via: X });
 await w.addRoute('x', { dst: '10.244.0.0/16', via: NODE_IP });
+await w.addRoute('x', { dst: `${LB_IP}/32`, via: NODE_IP });
+await w.addAddress('x', 'to-n', `${X_OUT}/24`);
 for (const [name, ip] of Object.entries(PODS)) {
   await w.addNetns(name);
   await w.plug(name, 'n', { addresses: [`${ip}/24`] });
@@ -63,16 +68,19 @@ const services: V1Service[] = [
   svc('sh', { clusterIP: '10.96.0.50', scheduler: 'sourcehash' }),
   svc('mg', { clusterIP: '10.96.0.55', scheduler: 'maglev' }),
   svc('aff', { clusterIP: '10.96.0.60', affinity: 30 }),
+  svc('lb', { clusterIP: '10.96.0.65', type: 'LoadBalancer', lbIPs: [LB_IP], sourceRanges: ['192.168.56.0/30'], ports: [{ name: 'http', port: 80, nodePort: 30100 }] }),
 ];
 const both = [local(PODS.p1!), local(PODS.p2!)];
 let slices: V1EndpointSlice[] = [
   slice('web', both),
   slice('np', both),
   slice('dns', both, [{ name: 'dns', port: 5353, protocol: 'UDP' }]),
-  slice('loc', [local(PODS.p1!)]),
+  // p2 claims to run on another node: under externalTrafficPolicy Local only p1 serves.
+  slice('loc', [local(PODS.p1!), { ip: PODS.p2!, node: 'node-b' }]),
   slice('sh', both),
   slice('mg', both),
   slice('aff', both),
+  slice('lb', both),
 ];
 
 const nft = new KernelNft({ netns: w.ns('n') });
@@ -143,7 +151,11 @@ await t.test('service proxy in a real kernel agrees with the tracer', async (tt)
   await agree('external → ClusterIP (routed in): masqueraded', 'x', 'external', X, '10.96.0.10', 80, 'tcp', 4);
   await agree('external → NodePort (Cluster): masqueraded', 'x', 'external', X, NODE_IP, 30080, 'tcp', 4);
   await agree('pod → NodePort (Cluster): masqueraded', 'c', 'pod', PODS.c!, NODE_IP, 30080, 'tcp', 4);
-  await agree('external → NodePort (Local): source kept, local endpoint', 'x', 'external', X, NODE_IP, 30090, 'tcp', 3);
+  await agree('external → NodePort (Local): source kept, local endpoint only', 'x', 'external', X, NODE_IP, 30090, 'tcp', 6);
+  await agree('pod → NodePort (Local): short-circuit to every endpoint, source kept', 'c', 'pod', PODS.c!, NODE_IP, 30090, 'tcp', 8);
+  await agree('node → own NodePort: masqueraded', 'n', 'node', NODE_IP, NODE_IP, 30080, 'tcp', 4);
+  await agree('allowed source → LB IP', 'x', 'external', X, LB_IP, 80, 'tcp', 4);
+  await agree('source outside loadBalancerSourceRanges → dropped', 'x', 'external', X_OUT, LB_IP, 80, 'tcp', 1, X_OUT);
   await agree('hairpin: p1 through its own Service', 'p1', 'pod', PODS.p1!, '10.96.0.10', 80, 'tcp', 12);
   await agree('no endpoints → refused', 'c', 'pod', PODS.c!, '10.96.0.40', 80, 'tcp');
   await agree('unknown ClusterIP port → refused', 'c', 'pod', PODS.c!, '10.96.0.10', 81, 'tcp');
