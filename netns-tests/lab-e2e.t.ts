@@ -85,6 +85,30 @@ if (!hasCommand('apiserver')) {
     for (const p of await pods()) t.match(r.stdout, new RegExp(`${p.metadata.name}\\s.*${p.status!.podIP!.replace(/\./g, '\\.')}\\s+${p.spec.nodeName}`), p.metadata.name);
   });
 
+  t.test('a second lab runs side by side with the same addresses, and goes without touching the first', async (t) => {
+    const other = `${name}b`;
+    try {
+      const { plan: plan2 } = await labUp({ name: other, nodes: 1 });
+      const api2 = Rest.fromFile(labPaths(plan2).hostKubeconfig);
+      await api2.post('/api/v1/namespaces/default/pods', {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo', labels: { app: 'echo' } },
+        spec: { nodeName: 'node1', containers: [{ name: 'echo', image: 'hawser/echo', readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] },
+      });
+      let solo: Pod | undefined;
+      await waitFor('the second lab\'s pod', async () => {
+        solo = (await api2.get<{ items: Pod[] }>('/api/v1/namespaces/default/pods')).items.find((p) => p.status?.containerStatuses?.[0]?.ready);
+        return solo !== undefined;
+      }, 60_000);
+      const inOther = await ask(plan2.nodes[0]!.netns, solo!.status!.podIP!);
+      t.match(inOther, { pod: 'solo' }, `second lab's pod answers at ${solo!.status!.podIP} inside its own namespaces`);
+      t.equal((await pods()).length, 3, 'the first lab still sees only its own pods');
+    } finally {
+      await labDown({ name: other });
+    }
+    const [a, b] = await pods();
+    t.match(await ask(podNetns(a!), b!.status!.podIP!), { pod: b!.metadata.name }, 'first lab unaffected by the second one\'s down');
+  });
+
   t.test('kill -9 and restart of a kubelet and an agent: same pods, same IPs, traffic continues', async (t) => {
     const before = await pods();
     await labRestart(name, 'kubelet', 'node2');

@@ -30,6 +30,7 @@ export interface PodManagerDeps {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+const CHECK_INTERVAL_MS = 60_000;
 
 export class PodManager {
   private readonly pods = new Map<string, V1Pod>();
@@ -38,6 +39,7 @@ export class PodManager {
   private readonly probes = new Map<string, ProbeState>();
   private readonly written = new Map<string, unknown>();
   private readonly exitCodes = new Map<number, number>();
+  private readonly lastCheck = new Map<string, number>();
   private synced = false;
 
   constructor(private readonly d: PodManagerDeps) {
@@ -110,6 +112,7 @@ export class PodManager {
     const r = rec ?? this.newRecord(pod);
     if (r.podIPs.length === 0) await this.setUpSandbox(pod, r);
     if (r.podIPs.length > 0) {
+      await this.checkNetwork(r);
       await this.syncContainers(pod, r);
       await this.runProbes(pod, r);
     }
@@ -162,6 +165,24 @@ export class PodManager {
       await this.d.cni.del(this.runtimeConf(r)).catch(() => {});
       await deleteNetns(r.netns).catch(() => {});
       r.podIPs = [];
+    }
+  }
+
+  /**
+   * CNI CHECK every CHECK_INTERVAL_MS: the plugin compares the cached result with the
+   * sandbox (interface, address, routes). A failure is logged and kept in the record's
+   * message; the pod keeps running — its network is what broke, not its processes.
+   */
+  private async checkNetwork(r: PodRecord): Promise<void> {
+    const last = this.lastCheck.get(r.uid) ?? Date.parse(r.startTime);
+    if (Date.now() - last < CHECK_INTERVAL_MS) return;
+    this.lastCheck.set(r.uid, Date.now());
+    try {
+      await this.d.cni.check(this.runtimeConf(r));
+      r.sandboxError = undefined;
+    } catch (err) {
+      r.sandboxError = `CNI CHECK failed: ${(err as Error).message}`;
+      this.d.log.warn({ pod: `${r.namespace}/${r.name}`, err: String(err) }, 'CNI CHECK failed');
     }
   }
 
@@ -284,6 +305,7 @@ export class PodManager {
     this.d.records.remove(r.uid);
     this.records.delete(r.uid);
     for (const k of [...this.probes.keys()]) if (k.startsWith(`${r.uid}/`)) this.probes.delete(k);
+    this.lastCheck.delete(r.uid);
     this.d.log.info({ pod: `${r.namespace}/${r.name}`, netns: r.netns }, 'pod torn down');
   }
 
