@@ -189,9 +189,11 @@ function ruleLines(ctx: Ctx, pol: NetworkPolicy, dir: Direction, i: number, rule
     const set = portSet(ctx, dir === 'Ingress' ? ports : ports.filter((p) => typeof p.port !== 'string'), dir === 'Ingress' ? local : undefined);
     portMatch = set && `meta l4proto . th dport @${set}`;
   }
-  const addrMatches = peers.length === 0 ? [''] : [peerPodSet(ctx, pol, dir, i, peers), peerCidrSet(ctx, pol, dir, i, peers)]
-    .filter((s): s is string => s !== undefined).map((s) => `${addr} @${s}`);
-  if (portMatch !== undefined) for (const a of addrMatches) line(a, portMatch);
+  if (portMatch !== undefined) {
+    const addrMatches = peers.length === 0 ? [''] : [peerPodSet(ctx, pol, dir, i, peers), peerCidrSet(ctx, pol, dir, i, peers)]
+      .filter((s): s is string => s !== undefined).map((s) => `${addr} @${s}`);
+    for (const a of addrMatches) line(a, portMatch);
+  }
   if (dir === 'Egress') {
     const named = namedPortSet(ctx, pol, i, rule);
     if (named) line(`${addr} . meta l4proto . th dport @${named}`);
