@@ -25,6 +25,17 @@ interface FChain { name: string; base?: BaseChainSpec; comment?: string; rules: 
 interface FSet { def: NftSet | NftMap; elements: Map<string, ElementContent> }
 /** A set being changed by a transaction. */
 interface WSet { def: NftSet | NftMap; elements: Overlay<ElementContent> }
+/** A table as a transaction sees it: overlays over the committed Maps. */
+interface WTable {
+  family: Family;
+  name: string;
+  comment?: string;
+  nextHandle: number;
+  chains: Overlay<FChain>;
+  sets: Overlay<FSet>;
+  chainRefs: Overlay<number>;
+  setRefs: Overlay<number>;
+}
 interface FTable {
   family: Family;
   name: string;
@@ -42,7 +53,7 @@ interface FTable {
 const tableKey = (family: Family, name: string): string => `${family} ${name}`;
 const keyText = (key: string[]): string => key.join(' . ');
 const fail = (code: NftErrorCode, message: string): never => { throw new NftError(code, message); };
-const bump = (m: Map<string, number>, k: string, d: number): void => {
+const bump = (m: Overlay<number>, k: string, d: number): void => {
   const n = (m.get(k) ?? 0) + d;
   if (n === 0) m.delete(k); else m.set(k, n);
 };
@@ -72,13 +83,20 @@ class Working {
   /** Sets created by this transaction (nft marks those used by `add @s`/`update @s` dynamic). */
   readonly newSets = new Set<string>();
 
-  constructor(public t: FTable | undefined, readonly family: Family, readonly name: string) {
-    if (t) {
-      this.t = { ...t, chains: new Map(t.chains), sets: new Map(t.sets), chainRefs: new Map(t.chainRefs), setRefs: new Map(t.setRefs) };
-    }
+  t: WTable | undefined;
+
+  constructor(committed: FTable | undefined, readonly family: Family, readonly name: string) {
+    if (committed) this.t = Working.view(committed);
   }
 
-  table(): FTable {
+  static view(t: FTable): WTable {
+    return {
+      family: t.family, name: t.name, nextHandle: t.nextHandle, ...(t.comment !== undefined ? { comment: t.comment } : {}),
+      chains: new Overlay(t.chains), sets: new Overlay(t.sets), chainRefs: new Overlay(t.chainRefs), setRefs: new Overlay(t.setRefs),
+    };
+  }
+
+  table(): WTable {
     return this.t ?? fail('HAWSER_NFT_NOT_FOUND', `table ${this.family} ${this.name} does not exist`);
   }
 
@@ -106,20 +124,39 @@ class Working {
   /** The jump graph as this transaction leaves it. */
   graph(): GraphView {
     const t = this.t;
+    const targets = new Map<string, string[]>();
+    const mapTargets = (name: string): string[] => {
+      let out = targets.get(name);
+      if (!out) {
+        out = [];
+        const s = t?.sets.get(name);
+        if (s?.def.kind === 'map' && s.def.value[0] === 'verdict') {
+          for (const e of this.set(name).elements.values()) {
+            const c = verdictTarget(e.value);
+            if (c) out.push(c);
+          }
+        }
+        targets.set(name, out);
+      }
+      return out;
+    };
     return {
       baseChains: () => (t ? [...t.chains.values()].filter((c) => c.base).map((c) => c.name) : []),
-      edges: (name) => {
+      forEachChild: (name, fn) => {
         const c = t?.chains.get(name);
-        return { chains: c ? c.rules.flatMap((r) => r.refs.chains) : [], sets: c ? c.rules.flatMap((r) => r.refs.sets) : [] };
-      },
-      elements: (name) => {
-        const s = t?.sets.get(name);
-        return s?.def.kind === 'map' && s.def.value[0] === 'verdict' ? this.set(name).elements.values() : undefined;
+        if (!c) return;
+        for (const r of c.rules) {
+          for (const x of r.refs.chains) fn(x);
+          for (const s of r.refs.sets) for (const x of mapTargets(s)) fn(x);
+        }
       },
     };
   }
 
-  /** Fold the transaction's set changes into new committed sets (only on success). */
+  /**
+   * Fold the transaction's changes into the committed Maps (only on success: the overlays
+   * update their base Maps in place, and the previous FTable is dropped).
+   */
   commit(): FTable | undefined {
     const t = this.t;
     if (!t) return undefined;
@@ -127,7 +164,10 @@ class Working {
       if (t.sets.get(name) !== committed) continue; // deleted or re-created meanwhile
       t.sets.set(name, { def: view.def, elements: view.elements.commit() });
     }
-    return t;
+    return {
+      family: t.family, name: t.name, nextHandle: t.nextHandle, ...(t.comment !== undefined ? { comment: t.comment } : {}),
+      chains: t.chains.commit(), sets: t.sets.commit(), chainRefs: t.chainRefs.commit(), setRefs: t.setRefs.commit(),
+    };
   }
 
   markNew(name: string): void {
@@ -222,10 +262,10 @@ function tableOp(w: Working, verb: LowOp['verb'], o: Table): void {
       if (verb === 'create') fail('HAWSER_NFT_EXISTS', `table ${w.name} exists`);
       return; // nft leaves an existing table's comment as it was.
     }
-    w.t = {
+    w.t = Working.view({
       family: w.family, name: w.name, chains: new Map(), sets: new Map(), nextHandle: 1,
       chainRefs: new Map(), setRefs: new Map(), ...(o.comment !== undefined ? { comment: o.comment } : {}),
-    };
+    });
     return;
   }
   const t = w.table();
@@ -274,15 +314,32 @@ function flushChain(w: Working, name: string): void {
   c.rules = [];
 }
 
-function unref(t: FTable, refs: RuleRefs): void {
+function unref(t: WTable, refs: RuleRefs): void {
   for (const c of refs.chains) bump(t.chainRefs, c, -1);
   for (const s of refs.sets) bump(t.setRefs, s, -1);
 }
 
-function checkChainTarget(t: FTable, name: string): void {
+function checkChainTarget(t: WTable, name: string): void {
   const target = t.chains.get(name) ?? fail('HAWSER_NFT_NOT_FOUND', `jump/goto target chain ${name} does not exist`);
   // The kernel refuses jumps to base chains (nft_chain_validate: EOPNOTSUPP).
   if (target.base) fail('HAWSER_NFT_UNSUPPORTED', `cannot jump/goto base chain ${name}`);
+}
+
+/**
+ * Canonical text and references of a rule text, memoised: full syncs re-add the same rule
+ * texts over and over, and canonicalising costs tens of µs per rule. Entries are immutable.
+ */
+const ruleCache = new Map<string, { text: string; refs: RuleRefs }>();
+function parsedRule(rule: string, family: Family): { text: string; refs: RuleRefs } {
+  const key = `${family}\n${rule}`;
+  let hit = ruleCache.get(key);
+  if (!hit) {
+    if (ruleCache.size >= 200_000) ruleCache.clear();
+    const text = canonicalRule(rule, family);
+    hit = { text, refs: ruleRefs(text) };
+    ruleCache.set(key, hit);
+  }
+  return hit;
 }
 
 function ruleOp(w: Working, verb: LowOp['verb'], o: Rule): void {
@@ -298,8 +355,7 @@ function ruleOp(w: Working, verb: LowOp['verb'], o: Rule): void {
     chain.rules.splice(i, 1);
     return;
   }
-  const text = canonicalRule(o.rule, w.family);
-  const refs = ruleRefs(text);
+  const { text, refs } = parsedRule(o.rule, w.family);
   for (const c of refs.chains) checkChainTarget(t, c);
   for (const s of refs.sets) if (!t.sets.has(s)) fail('HAWSER_NFT_NOT_FOUND', `set ${s} does not exist`);
   for (const s of refs.dynsets) {

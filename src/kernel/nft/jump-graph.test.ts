@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { jumpGraphProblem, type GraphView } from './jump-graph.js';
-import type { ElementContent } from './types.js';
 
+/** `uses[c]` lists the verdict maps chain c looks up; `maps[m]` the chains m's elements go to. */
 function graph(bases: string[], edges: Record<string, string[]>, maps: Record<string, string[]> = {}, uses: Record<string, string[]> = {}): GraphView {
   return {
     baseChains: () => bases,
-    edges: (c) => ({ chains: edges[c] ?? [], sets: uses[c] ?? [] }),
-    elements: (s) => maps[s]?.map((target, i): ElementContent => ({ key: [String(i)], value: [`goto ${target}`] })),
+    forEachChild: (c, fn) => {
+      for (const x of edges[c] ?? []) fn(x);
+      for (const m of uses[c] ?? []) for (const x of maps[m] ?? []) fn(x);
+    },
   };
 }
 

@@ -1,7 +1,7 @@
-// A copy-on-write view of a set's elements for one transaction: changes go to a delta and
-// are folded into the base Map only when the whole transaction succeeded. A one-element
-// change to a 40k-element map then costs O(1), not a copy of the map (proxies hold 10k+
-// services in one verdict map).
+// A copy-on-write view of a Map for one transaction: changes go to a delta and are folded
+// into the base Map only when the whole transaction succeeded. A one-element change to a
+// 40k-element map, or one new chain next to 30k others, then costs O(1), not a copy (proxies
+// hold 10k+ services).
 
 export class Overlay<V> {
   private readonly delta = new Map<string, V | null>();
@@ -15,6 +15,10 @@ export class Overlay<V> {
     return this.cleared ? undefined : this.base.get(k);
   }
 
+  has(k: string): boolean {
+    return this.get(k) !== undefined;
+  }
+
   set(k: string, v: V): void {
     this.delta.set(k, v);
   }
@@ -26,6 +30,13 @@ export class Overlay<V> {
   clear(): void {
     this.cleared = true;
     this.delta.clear();
+  }
+
+  *keys(): IterableIterator<string> {
+    if (!this.cleared) {
+      for (const k of this.base.keys()) if (!this.delta.has(k)) yield k;
+    }
+    for (const [k, v] of this.delta) if (v !== null) yield k;
   }
 
   *values(): IterableIterator<V> {
