@@ -60,7 +60,8 @@ export class EndpointsController extends QueueController {
       if (ep && !svc) await client.delete('endpoints', ep as unknown as Endpoints);
       return;
     }
-    const pods = informers.cache('pods').inNamespace(ns!) as unknown as Pod[];
+    const sel = selectorOf(svc);
+    const pods = (sel ? informers.cache('pods').selectLabels(ns!, sel) : []) as unknown as Pod[];
     const nodes = new Map(informers.cache('nodes').list().map((n) => [n.metadata.name!, n as unknown as Node]));
     const plan = planSlices(svc, pods, slices.filter((s) => isManagedSliceOf(s, svc)), nodes);
     for (const s of plan.delete) await client.delete('discovery.k8s.io/endpointslices', s);

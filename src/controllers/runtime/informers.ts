@@ -15,6 +15,8 @@ export class ResourceCache {
   readonly items = new Map<string, KubeObject>();
   /** Per-namespace index: controllers mostly look at one namespace at a time. */
   private byNs = new Map<string, Map<string, KubeObject>>();
+  /** `ns|key=value` → object keys: selector lookups without scanning a namespace. */
+  private byLabel = new Map<string, Set<string>>();
   private handlers: ChangeHandler[] = [];
   private rv = 0;
 
@@ -37,7 +39,42 @@ export class ResourceCache {
     return [...(this.byNs.get(ns)?.values() ?? [])];
   }
 
+  /** Objects in `ns` whose labels include every pair of `selector` (equality selectors, as Services use). */
+  selectLabels(ns: string, selector: Record<string, string>): KubeObject[] {
+    let smallest: Set<string> | undefined;
+    for (const [k, v] of Object.entries(selector)) {
+      const s = this.byLabel.get(`${ns}|${k}=${v}`);
+      if (!s) return [];
+      if (!smallest || s.size < smallest.size) smallest = s;
+    }
+    if (!smallest) return this.inNamespace(ns);
+    const out: KubeObject[] = [];
+    for (const key of smallest) {
+      const o = this.items.get(key);
+      if (o && Object.entries(selector).every(([k, v]) => o.metadata.labels?.[k] === v)) out.push(o);
+    }
+    return out;
+  }
+
+  private indexLabels(key: string, obj: KubeObject | undefined, prev: KubeObject | undefined): void {
+    const ns = (obj ?? prev)!.metadata.namespace ?? '';
+    for (const [k, v] of Object.entries(prev?.metadata.labels ?? {})) {
+      if (obj?.metadata.labels?.[k] === v) continue;
+      const id = `${ns}|${k}=${v}`;
+      const s = this.byLabel.get(id);
+      s?.delete(key);
+      if (s && s.size === 0) this.byLabel.delete(id);
+    }
+    for (const [k, v] of Object.entries(obj?.metadata.labels ?? {})) {
+      const id = `${ns}|${k}=${v}`;
+      let s = this.byLabel.get(id);
+      if (!s) this.byLabel.set(id, (s = new Set()));
+      s.add(key);
+    }
+  }
+
   private index(key: string, obj: KubeObject | undefined, prev: KubeObject | undefined): void {
+    this.indexLabels(key, obj, prev);
     if (obj) this.items.set(key, obj);
     else this.items.delete(key);
     if (!this.def.namespaced) return;
@@ -68,7 +105,7 @@ export class ResourceCache {
     this.rv = rv;
     for (const o of items) {
       const key = `${this.prefix}${this.def.namespaced ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
-      this.index(key, o, undefined);
+      this.index(key, o, this.items.get(key));
       for (const h of this.handlers) h(undefined, o);
     }
   }
