@@ -5,6 +5,12 @@ import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node
 import type { NftBackend } from '../src/kernel/nft/backend.js';
 import type { Ruleset } from '../src/kernel/nft/types.js';
 import type { NodeConfig } from './types.js';
+import type { ConntrackFilter } from './conntrack.js';
+
+/** Deletes conntrack entries (`conntrack -D` in the node's namespace); implemented in src/kernel. */
+export interface ConntrackCleaner {
+  deleteFlows(filters: ConntrackFilter[]): Promise<void>;
+}
 
 export type WatchedKind = 'Service' | 'EndpointSlice' | 'Node';
 export const WATCHED_KINDS: readonly WatchedKind[] = ['Service', 'EndpointSlice', 'Node'];
@@ -30,6 +36,8 @@ export interface SyncResult {
   services: number;
   endpoints: number;
   durationMs: number;
+  /** UDP conntrack filters the sync asked the cleaner to delete. */
+  staleFlows?: number;
   error?: unknown;
 }
 
@@ -45,6 +53,10 @@ export interface ProxierOptions extends Omit<NodeConfig, 'nodeIPs' | 'scheduler'
   /** How long flushed stale chains wait before deletion (≥ 1 s, upstream's kernel < 6.2 reason). */
   staleChainDelayMs?: number;
   clock?: Clock;
+  /** Removes stale UDP flows after a sync (upstream kube-proxy's conntrack cleanup); optional. */
+  conntrack?: ConntrackCleaner;
+  /** Called when the conntrack cleanup fails (it never fails a sync: rules are already in place). */
+  onConntrackError?: (e: unknown, filters: ConntrackFilter[]) => void;
   /** Called after every sync attempt (metrics, logs). */
   onSync?: (r: SyncResult) => void;
 }

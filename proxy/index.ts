@@ -1,7 +1,9 @@
 // Public surface of the service proxy for the agent (informers in, nftables out) and for
 // tools (the tracer, benchmarks) that compile rulesets without a kernel.
 export { createProxier, nodeIPsFromNode } from './proxier.js';
-export type { Clock, Proxier, ProxierOptions, SyncResult, WatchedKind } from './api.js';
+export type { Clock, ConntrackCleaner, Proxier, ProxierOptions, SyncResult, WatchedKind } from './api.js';
+export { staleUdpFlows } from './conntrack.js';
+export type { ConntrackFilter } from './conntrack.js';
 export { WATCHED_KINDS, systemClock } from './api.js';
 export { buildModel, servicePorts, isProxied } from './model.js';
 export { compileProxy, assemble } from './compile.js';

@@ -165,6 +165,27 @@ describe('createProxier', () => {
     await p.stop();
   });
 
+  it('asks the conntrack cleaner to delete UDP flows to a removed endpoint, after the rules changed', async () => {
+    const nft = new FakeNft();
+    const calls: Array<{ filters: unknown[]; tableHadEndpoint: boolean }> = [];
+    const { p, clock } = make(nft, new FakeClock(), {
+      conntrack: { deleteFlows: async (filters) => { calls.push({ filters, tableHadEndpoint: nft.dumpSync('ip', 'hawser-proxy')!.includes('dnat to 10.244.2.6') }); } },
+    });
+    const dns = svc('dns', { ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] });
+    const two = slice('dns', ['10.244.1.5', '10.244.2.6'], [{ name: 'dns', port: 5353, protocol: 'UDP' }]);
+    p.onNodeUpdate(undefined, node);
+    p.onServiceUpdate(undefined, dns);
+    p.onEndpointSliceUpdate(undefined, two);
+    listAll(p);
+    await clock.advance(0);
+    // The first sync: the VIP got endpoints, so flows cached while it had none are cleared.
+    expect(calls.map((c) => c.filters)).toEqual([[{ proto: 'udp', origDst: '10.96.0.10', origDport: 53 }]]);
+    p.onEndpointSliceUpdate(two, slice('dns', ['10.244.1.5'], [{ name: 'dns', port: 5353, protocol: 'UDP' }]));
+    await clock.advance(1000);
+    expect(calls[1]).toEqual({ filters: [{ proto: 'udp', origDst: '10.96.0.10', origDport: 53, dstNat: '10.244.2.6' }], tableHadEndpoint: false });
+    await p.stop();
+  });
+
   it('takes node IPs from the Node object and reports local endpoints for the health check', async () => {
     const nft = new FakeNft();
     const { p, clock } = make(nft);

@@ -13,6 +13,7 @@ import { assemble } from './compile.js';
 import { planFull, planPartial } from './diff.js';
 import { addressOfFamily, servicePorts } from './model.js';
 import { compileServicePort } from './service.js';
+import { staleUdpFlows } from './conntrack.js';
 import type { CompiledService } from './service.js';
 import { SyncRunner } from './sync-runner.js';
 import type { RunReason } from './sync-runner.js';
@@ -96,6 +97,12 @@ export function createProxier(opts: ProxierOptions): Proxier {
       }
       ops = plan.tx.size;
       if (ops > 0) await opts.backend.apply(plan.tx);
+      // Only after the new rules are in: a deleted entry is re-created through them.
+      const touched = [...keys];
+      const flows = staleUdpFlows(touched.flatMap((k) => compiled.get(k)?.ports ?? []), touched.flatMap((k) => next.get(k)?.ports ?? []));
+      if (flows.length && opts.conntrack) {
+        await opts.conntrack.deleteFlows(flows).catch((e: unknown) => opts.onConntrackError?.(e, flows));
+      }
       compiled.clear();
       for (const [k, v] of next) compiled.set(k, v);
       cfg = c;
@@ -103,7 +110,7 @@ export function createProxier(opts: ProxierOptions): Proxier {
       stale = plan.stale;
       needFull = false;
       if (stale.size) runner.requestAt(Math.min(...stale.values()) + staleDelay);
-      const r = result(full, ops, started);
+      const r = { ...result(full, ops, started), ...(flows.length ? { staleFlows: flows.length } : {}) };
       opts.onSync?.(r);
       return r;
     } catch (error) {
