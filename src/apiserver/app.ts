@@ -83,6 +83,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     bodyLimit: opts.bodyLimit ?? 3 * 1024 * 1024,
     // Watches are long-lived; Node's default request timeout would cut them.
     requestTimeout: 0,
+    // Errors Fastify raises before routing (bad URL encoding …) are Statuses too.
+    frameworkErrors: (err: Error, _req: unknown, reply: FastifyReply) => {
+      void reply.code(400).type('application/json').send(badRequest(err.message).toStatus());
+    },
     ...(opts.https ? { https: { key: opts.https.key, cert: opts.https.cert } } : {}),
   }) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
