@@ -152,6 +152,15 @@ describe('planFull', () => {
     expect(dump(live)).toBe(dump(fresh(want)));
   });
 
+  it('re-creates a base chain whose priority changed (e.g. after an upgrade) in the same transaction', () => {
+    const want = compile([svc('a')], [slice('a', ['10.244.1.5'])]);
+    const old = structuredClone(want);
+    old.chains.find((c) => c.name === 'filter-forward')!.base!.priority = 5;
+    const live = fresh(old);
+    live.applySync(planFull(live.listTableSync('ip', 'hawser-proxy'), want, new Map(), 0, 1000).tx);
+    expect(dump(live)).toBe(dump(fresh(want)));
+  });
+
   it('is all-or-nothing: a failing transaction leaves the old table in place', () => {
     const old = compile([svc('a')], [slice('a', ['10.244.1.5'])]);
     const live = fresh(old);

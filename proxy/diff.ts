@@ -22,6 +22,7 @@ export interface Plan {
 /** Chains waiting for deletion: name → time (ms) they became stale. */
 export type StaleChains = ReadonlyMap<string, number>;
 
+const baseSig = (c: ChainContent): string => JSON.stringify(c.base ? [c.base.type, c.base.hook, c.base.priority, c.base.device ?? null] : null);
 const ruleSig = (c: ChainContent): string => JSON.stringify(c.rules.map((r) => [r.rule, r.comment ?? null]));
 const elementKey = (k: string[]): string => k.join(' . ');
 const ref = (s: Pick<AnySet, 'kind' | 'name'>): ObjectRef => (s.kind === 'map' ? { kind: 'map', name: s.name } : { kind: 'set', name: s.name });
@@ -108,6 +109,13 @@ export function planFull(existing: TableContent | undefined, desired: Ruleset, s
     } else {
       tx.delete(ref(s));
     }
+  }
+  // A chain whose hook, type or priority changed (an upgrade) cannot be altered in place:
+  // the kernel refuses (EOPNOTSUPP). Emptied by the flush, it can be deleted and re-created
+  // in this same transaction.
+  const haveBase = new Map((existing?.chains ?? []).map((c) => [c.name, baseSig(c)]));
+  for (const c of desired.chains) {
+    if (haveBase.has(c.name) && haveBase.get(c.name) !== baseSig(c)) tx.delete({ kind: 'chain', name: c.name });
   }
   for (const c of desired.chains) addChainDef(tx, c);
   for (const s of wantSets) {
