@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IpamStore } from './store.js';
+import { IpamStore, attachmentKey } from './store.js';
 import { poolFor } from './pool.js';
 import { holderAlive, ownIdentity, withFileLock, withLock } from './lock.js';
 import { netnsIdentity, reservationNetnsAlive } from './netns-id.js';
@@ -24,7 +24,8 @@ describe('IpamStore', () => {
     expect((await s.release({ containerId: 'c1', ifname: 'eth0' }))?.ip).toBe('10.244.7.2');
     expect((await s.allocate(att(3), pool)).reservation.ip).toBe('10.244.7.4');
     const names = (await readdir(join(dir, 'net'))).sort();
-    expect(names).toEqual(['10.244.7.3', '10.244.7.4', 'last-reserved']);
+    expect(names).toEqual(['10.244.7.3', '10.244.7.4', 'att', 'last-reserved']);
+    expect((await readdir(join(dir, 'net', 'att'))).length).toBe(2);
   });
 
   it('re-ADD of the same container+ifname returns the existing address', async () => {
@@ -34,6 +35,19 @@ describe('IpamStore', () => {
     expect(b).toEqual({ reservation: a.reservation, existing: true });
     const other = await s.allocate({ ...att(1), ifname: 'net1' }, pool);
     expect(other.reservation.ip).not.toBe(a.reservation.ip);
+  });
+
+  it('an index entry left by a crash (no reservation behind it, or someone else\'s) is not trusted', async () => {
+    const s = new IpamStore(dir);
+    await s.allocate(att(1), pool); // .2
+    await mkdir(join(dir, 'att'), { recursive: true });
+    await writeFile(join(dir, 'att', attachmentKey({ containerId: 'c2', ifname: 'eth0' })), '10.244.7.2');
+    await writeFile(join(dir, 'att', attachmentKey({ containerId: 'c3', ifname: 'eth0' })), '10.244.7.50');
+    expect(await s.find({ containerId: 'c2', ifname: 'eth0' })).toBeUndefined();
+    expect((await s.allocate(att(2), pool)).reservation.ip).toBe('10.244.7.3');
+    expect((await s.allocate(att(3), pool))).toMatchObject({ existing: false, reservation: { ip: '10.244.7.4' } });
+    expect(await s.release({ containerId: 'c1', ifname: 'eth0' })).toMatchObject({ ip: '10.244.7.2' });
+    expect((await s.list()).map((r) => r.containerId).sort()).toEqual(['c2', 'c3']);
   });
 
   it('release of an unknown attachment, or in a missing dir, is a no-op', async () => {
