@@ -292,3 +292,30 @@ describe('garbage collection and node lifecycle', { timeout: 30_000 }, () => {
     }, 'endpoint not ready');
   });
 });
+
+describe('DaemonSets', { timeout: 30_000 }, () => {
+  it('one pod per eligible node, including cordoned ones; a tainted node without toleration gets none', async () => {
+    const h = await harness();
+    await addNode(h, 'n1');
+    await addNode(h, 'n2', {}, { unschedulable: true });
+    await addNode(h, 'n3', {}, { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] });
+    await h.req('POST', '/apis/apps/v1/namespaces/default/daemonsets', {
+      metadata: { name: 'agent' },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    });
+    const nodes = await eventually(async () => {
+      const p = await list(h, '/api/v1/namespaces/default/pods?labelSelector=app=agent');
+      return p.length === 2 ? p.map((x) => x.spec.nodeName).sort() : undefined;
+    }, 'two daemon pods');
+    expect(nodes).toEqual(['n1', 'n2']);
+    await addNode(h, 'n4');
+    await eventually(async () => ((await list(h, '/api/v1/namespaces/default/pods?labelSelector=app=agent')).some((p) => p.spec.nodeName === 'n4') ? true : undefined), 'pod on new node');
+    await h.controllers!.idle();
+    expect(await list(h, '/api/v1/namespaces/default/pods?labelSelector=app=agent')).toHaveLength(3);
+    const ds = await eventually(async () => {
+      const d = (await h.req('GET', '/apis/apps/v1/namespaces/default/daemonsets/agent')).body as Obj;
+      return d.status?.desiredNumberScheduled === 3 ? d : undefined;
+    }, 'status');
+    expect(ds.status.currentNumberScheduled).toBe(3);
+  });
+});

@@ -24,12 +24,13 @@ import { LeaderElector } from './runtime/leader.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { GarbageCollector } from './gc/controller.js';
+import { DaemonSetController } from './workloads/daemonset.js';
 import { NodeLifecycleController } from './nodelifecycle/controller.js';
 
 export { installAllocators, type AllocatorConfig, type InstalledAllocators } from './allocators/index.js';
 export type { ApiserverEndpoint } from './allocators/kubernetes-service.js';
 
-export const CONTROLLER_NAMES = ['endpointslice', 'loadbalancer-ip', 'node-ipam', 'scheduler', 'replicaset', 'deployment', 'garbage-collector', 'node-lifecycle'] as const;
+export const CONTROLLER_NAMES = ['endpointslice', 'loadbalancer-ip', 'node-ipam', 'scheduler', 'replicaset', 'deployment', 'daemonset', 'garbage-collector', 'node-lifecycle'] as const;
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
 
 export interface ControllersConfig {
@@ -82,6 +83,7 @@ export async function startControllers(parts: ApiServerParts, cfg: ControllersCo
     ['scheduler', () => new SchedulerController(ctx)],
     ['replicaset', () => new ReplicaSetController(ctx)],
     ['deployment', () => new DeploymentController(ctx)],
+    ['daemonset', () => new DaemonSetController(ctx)],
     ['garbage-collector', () => new GarbageCollector(ctx)],
     ['node-lifecycle', () => new NodeLifecycleController(ctx, { gracePeriodMs: cfg.nodeMonitorGracePeriodMs })],
   ];
