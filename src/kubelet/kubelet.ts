@@ -1,9 +1,10 @@
 // The lab kubelet process: register the Node, keep its Lease and status fresh, watch the
-// pods bound to this node (informer with fieldSelector spec.nodeName=<node>) and hand
+// pods bound to this node (list+watch with fieldSelector spec.nodeName=<node>) and hand
 // every change to the PodManager; a periodic tick drives container exits, probes and
 // restarts. Stopping the kubelet leaves pods running: the next kubelet adopts them.
-import { KubeConfig, ListWatch, Watch, type KubernetesListObject, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
+import { Informer } from './informer.js';
 import { CniInvoker } from './cni-invoke.js';
 import { NodeHeartbeat } from './node-status.js';
 import { PodManager } from './pod-manager.js';
@@ -30,9 +31,7 @@ export interface RunningKubelet {
 }
 
 export async function runKubelet(o: KubeletOptions): Promise<RunningKubelet> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(o.kubeconfig);
-  const api = new Rest(kc);
+  const api = Rest.fromFile(o.kubeconfig);
   const heartbeat = new NodeHeartbeat(api, { nodeName: o.nodeName, nodeIP: o.nodeIP });
   await retry(() => heartbeat.register(), o.log, 'register node');
   await retry(() => heartbeat.renewLease(), o.log, 'create lease');
@@ -52,16 +51,10 @@ export async function runKubelet(o: KubeletOptions): Promise<RunningKubelet> {
   every(o.statusIntervalMs ?? 20_000, 'node status', () => heartbeat.updateStatus());
 
   const fieldSelector = `spec.nodeName=${o.nodeName}`;
-  const list = () => api.get<KubernetesListObject<V1Pod>>(`/api/v1/pods?fieldSelector=${encodeURIComponent(fieldSelector)}`);
-  const informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), list, false, undefined, fieldSelector);
-  informer.on('add', (p) => pods.onPod(p));
-  informer.on('update', (p) => pods.onPod(p));
-  informer.on('delete', (p) => pods.onPod(undefined, p));
-  let stopped = false;
-  informer.on('error', (err) => {
-    if (stopped) return;
-    o.log.warn({ err: String(err) }, 'pod watch failed; restarting');
-    setTimeout(() => { if (!stopped) void informer.start().catch(() => {}); }, 1000);
+  const informer = new Informer<V1Pod>({
+    api, path: '/api/v1/pods', fieldSelector,
+    onChange: (cur, prev) => pods.onPod(cur, prev),
+    onError: (err) => o.log.warn({ err: String(err) }, 'pod watch failed; listing again'),
   });
   await retry(() => informer.start(), o.log, 'list pods');
   pods.markSynced();
@@ -71,9 +64,8 @@ export async function runKubelet(o: KubeletOptions): Promise<RunningKubelet> {
   return {
     pods,
     stop: async () => {
-      stopped = true;
       for (const t of timers) clearInterval(t);
-      await informer.stop();
+      informer.stop();
       await pods.stop();
     },
   };
