@@ -191,6 +191,33 @@ describe('tracer over the compiled proxy ruleset', () => {
     check(tcpOnly, { name: '', from: 'pod', src: POD, to: '10.96.0.90', port: 53, proto: 'udp', expect: 'REJECT' });
   });
 
+  it('follows Service type changes: NodePort → ClusterIP → ExternalName, and a re-created Service', () => {
+    const eps = [slice('t', ['10.244.1.5'])];
+    const np = compile([svc('t', { clusterIP: '10.96.0.70', type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30070 }] })], eps);
+    check(np, { name: '', from: 'external', src: OUTSIDE, to: NODE_IP, port: 30070, expect: { eps: [['10.244.1.5', 8080, 1]], masq: true } });
+    const cip = compile([svc('t', { clusterIP: '10.96.0.70' })], eps);
+    check(cip, { name: '', from: 'external', src: OUTSIDE, to: NODE_IP, port: 30070, expect: { eps: [[NODE_IP, 30070, 1]], masq: false, dnat: false } });
+    check(cip, { name: '', from: 'pod', src: POD, to: '10.96.0.70', port: 80, expect: { eps: [['10.244.1.5', 8080, 1]], masq: false } });
+    const ext = compile([svc('t', { clusterIP: '10.96.0.70', type: 'ExternalName' })], eps);
+    check(ext, { name: '', from: 'pod', src: POD, to: '10.96.0.70', port: 80, expect: 'DROP' });
+    const recreated = compile([svc('t', { clusterIP: '10.96.0.71' })], eps);
+    check(recreated, { name: '', from: 'pod', src: POD, to: '10.96.0.71', port: 80, expect: { eps: [['10.244.1.5', 8080, 1]], masq: false } });
+    check(recreated, { name: '', from: 'pod', src: POD, to: '10.96.0.70', port: 80, expect: 'DROP' });
+  });
+
+  it('externalTrafficPolicy Local on external IPs and LB IPs keeps the client source', () => {
+    const rs = compile([svc('l', { clusterIP: '10.96.0.72', type: 'LoadBalancer', etp: 'Local', lbIPs: ['192.168.56.201'], externalIPs: ['192.168.56.98'], ports: [{ name: 'http', port: 80, nodePort: 30072 }] })],
+      [slice('l', [local('10.244.0.5'), '10.244.1.5'])]);
+    for (const to of ['192.168.56.201', '192.168.56.98']) {
+      check(rs, { name: '', from: 'external', src: OUTSIDE, to, port: 80, expect: { eps: [['10.244.0.5', 8080, 1]], masq: false } });
+      check(rs, { name: '', from: 'node', src: NODE_IP, to, port: 80, expect: { eps: [['10.244.0.5', 8080, half], ['10.244.1.5', 8080, half]], masq: true } });
+    }
+  });
+
+  it('internalTrafficPolicy Local from the node: local endpoints, masqueraded', () => {
+    check(RS, { name: '', from: 'node', src: NODE_IP, to: '10.96.0.50', port: 80, expect: { eps: [['10.244.0.5', 8080, 1]], masq: true } });
+  });
+
   it('rejects TCP with a reset and other protocols with ICMP port unreachable', () => {
     const tcp = trace(RS, { from: 'pod', src: POD, dst: '10.96.0.40', proto: 'tcp', dport: 80 }, ENV);
     expect(tcp.map((o) => o.rejectWith)).toEqual(['tcp reset']);
