@@ -7,14 +7,18 @@
 // partial view would program too little isolation (a pod whose policy is not listed yet
 // is wide open) or too few peers (its allowed clients would be cut off).
 import type { Transaction } from '../../src/kernel/nft/transaction.js';
-import type { Ruleset } from '../../src/kernel/nft/types.js';
+import type { Family, Ruleset, TableContent } from '../../src/kernel/nft/types.js';
 import { compilePolicy, type CompileOptions } from './compile.js';
+import { readCounters, type PolicyCounters } from './counters.js';
+import { TABLE } from './names.js';
 import { diffPolicy } from './diff.js';
 import { keyOf, type Namespace, type NetworkPolicy, type Pod, type World } from './types.js';
 
 /** What applies a transaction: the kernel adapter or the fake from src/kernel/nft. */
 export interface PolicyBackend {
   apply(tx: Transaction): Promise<unknown>;
+  /** Needed only for counters(). */
+  listTable?(family: Family, name: string): Promise<TableContent | undefined>;
 }
 
 export type WatchedKind = 'policies' | 'pods' | 'namespaces';
@@ -51,6 +55,8 @@ export interface PolicyEnforcer {
   lastAppliedRuleset(): Ruleset | undefined;
   /** The recorded cluster state, for the tracer and the reference evaluator. */
   world(): World;
+  /** Per-policy allow counts and per-pod deny counts as the kernel has them now. */
+  counters(): Promise<PolicyCounters | undefined>;
 }
 
 export function createPolicyEnforcer(opts: PolicyEnforcerOptions): PolicyEnforcer {
@@ -111,5 +117,9 @@ export function createPolicyEnforcer(opts: PolicyEnforcerOptions): PolicyEnforce
     },
     lastAppliedRuleset: () => last,
     world,
+    async counters() {
+      const listed = await opts.backend.listTable?.(opts.family ?? 'ip', TABLE);
+      return listed ? readCounters(listed) : undefined;
+    },
   };
 }

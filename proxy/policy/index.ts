@@ -8,6 +8,8 @@ export {
   type CompileInput, type CompileOptions, type PolicyFamily,
 } from './compile.js';
 export { diffPolicy, fullTransaction } from './diff.js';
+export { readCounters, type Count, type PodDenyCount, type PolicyCounters } from './counters.js';
+export { walkHook, type Packet, type WalkResult, type Step as WalkStep } from './walk.js';
 export {
   buildIndex, isAllowed, isolatingPolicies, policyTypes, NAMESPACE_NAME_LABEL,
   type DirectionVerdict, type EndpointRef, type Verdict,
