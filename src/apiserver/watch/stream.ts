@@ -24,6 +24,16 @@ export interface WatchStreamOptions {
   maxBufferedBytes?: number;
 }
 
+// One event fans out to many watchers: serialise it once per (object, type).
+const lines = new WeakMap<KubeObject, Map<string, string>>();
+function eventLine(type: string, object: KubeObject): string {
+  let m = lines.get(object);
+  if (!m) lines.set(object, (m = new Map()));
+  let line = m.get(type);
+  if (line === undefined) m.set(type, (line = `${JSON.stringify({ type, object })}\n`));
+  return line;
+}
+
 /** Returns a function that ends the stream (used when the server shuts down). */
 export function serveWatch(res: ServerResponse, cache: WatchCache, o: WatchStreamOptions): () => void {
   res.writeHead(200, {
@@ -51,7 +61,12 @@ export function serveWatch(res: ServerResponse, cache: WatchCache, o: WatchStrea
     res.write(`${JSON.stringify({ type, object })}\n`);
     if (res.writableLength > maxBuffered) finish();
   };
-  const emit = (type: string, obj: KubeObject) => send(type, o.render ? o.render(obj, type) : obj);
+  const emit = (type: string, obj: KubeObject) => {
+    if (o.render) return send(type, o.render(obj, type));
+    if (closed) return;
+    res.write(eventLine(type, obj));
+    if (res.writableLength > maxBuffered) finish();
+  };
 
   // Drop the watcher when the response closes (the request's 'close' fires early in Node).
   res.on('close', finish);
