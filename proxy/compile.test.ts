@@ -83,6 +83,18 @@ describe('compileProxy behaviour', () => {
     for (const n of names) expect(n.length).toBeLessThanOrEqual(110);
   });
 
+  it('keeps the family a parameter: an IPv6 node compiles an ip6 table from IPv6 addresses only', () => {
+    const v6 = { ...NODE, family: 'IPv6' as const, nodeIPs: ['fd00:56::10'], clusterCIDRs: ['fd00:244::/56'], serviceCIDRs: ['fd00:96::/112'] };
+    const s = svc('web', { clusterIP: 'fd00:96::10' });
+    s.spec!.clusterIPs = ['10.96.0.10', 'fd00:96::10'];
+    const t = compile([s], [slice('web', ['fd00:244::5'], undefined, { addressType: 'IPv6' }), slice('web', ['10.244.1.5'], undefined, { name: 'web-v4' })], v6);
+    expect(t.family).toBe('ip6');
+    expect(elements(t, 'service-ips')).toEqual([expect.stringMatching(/^fd00:96::10 \. tcp \. 80 : goto svc-/)]);
+    expect(chain(t, 'sep-')).toEqual(['ip6 saddr fd00:244::5 jump mark-for-masquerade', 'meta l4proto tcp dnat to [fd00:244::5]:8080']);
+    expect(chain(t, 'services')[1]).toBe('fib daddr type local ip6 daddr != ::1 meta l4proto . th dport vmap @service-nodeports');
+    for (const n of t.chains.map((c) => c.name)) expect(n).not.toContain(':');
+  });
+
   it('is deterministic', () => {
     const a = renderRuleset(compile([svc('web', { scheduler: 'maglev' })], [slice('web', ['10.244.1.5', '10.244.1.6'])]));
     const b = renderRuleset(compile([svc('web', { scheduler: 'maglev' })], [slice('web', ['10.244.1.6', '10.244.1.5'])]));

@@ -218,6 +218,19 @@ describe('tracer over the compiled proxy ruleset', () => {
     check(RS, { name: '', from: 'node', src: NODE_IP, to: '10.96.0.50', port: 80, expect: { eps: [['10.244.0.5', 8080, 1]], masq: true } });
   });
 
+  it('walks an IPv6 ruleset the same way (ip6 words, [addr]:port DNAT, 16-byte jhash)', () => {
+    const v6: NodeConfig = { ...NODE, family: 'IPv6', nodeIPs: ['fd00:56::10'], clusterCIDRs: ['fd00:244::/56'], serviceCIDRs: ['fd00:96::/112'] };
+    const rs = compile([svc('w6', { clusterIP: 'fd00:96::10' }), svc('h6', { clusterIP: 'fd00:96::11', scheduler: 'sourcehash' })],
+      [slice('w6', ['fd00:244::5', 'fd00:244:1::6'], undefined, { addressType: 'IPv6' }), slice('h6', ['fd00:244::5', 'fd00:244:1::6'], undefined, { addressType: 'IPv6' })], v6);
+    const env = { localAddresses: ['fd00:56::10'] };
+    expect(verdictOf(trace(rs, { from: 'pod', src: 'fd00:244::7', dst: 'fd00:96::10', proto: 'tcp', dport: 80 }, env)))
+      .toMatchObject({ endpoints: [{ ip: 'fd00:244::5', probability: half }, { ip: 'fd00:244:1::6', probability: half }], masquerade: false });
+    expect(verdictOf(trace(rs, { from: 'external', src: 'fd00:56::2', dst: 'fd00:96::10', proto: 'tcp', dport: 80 }, env))).toMatchObject({ masquerade: true });
+    expect(verdictOf(trace(rs, { from: 'pod', src: 'fd00:244::7', dst: 'fd00:96::99', proto: 'tcp', dport: 80 }, env))).toBe('DROP');
+    const sh = verdictOf(trace(rs, { from: 'pod', src: 'fd00:244::7', dst: 'fd00:96::11', proto: 'tcp', dport: 80 }, env));
+    expect(typeof sh !== 'string' && sh.endpoints.map((e) => e.probability)).toEqual([1]);
+  });
+
   it('rejects TCP with a reset and other protocols with ICMP port unreachable', () => {
     const tcp = trace(RS, { from: 'pod', src: POD, dst: '10.96.0.40', proto: 'tcp', dport: 80 }, ENV);
     expect(tcp.map((o) => o.rejectWith)).toEqual(['tcp reset']);
