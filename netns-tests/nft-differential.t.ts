@@ -9,6 +9,7 @@ import { FakeNft } from '../src/kernel/nft/fake.js';
 import { KernelNft } from '../src/kernel/nft/kernel.js';
 import { NftError } from '../src/kernel/nft/errors.js';
 import type { NftBackend } from '../src/kernel/nft/backend.js';
+import { Transaction } from '../src/kernel/nft/transaction.js';
 import { CASES, GRAPH_CASES, SYNC_CASES, TABLE, proxyBase, type Case, type Step } from './nft/cases.js';
 import { ruleFormCases } from './nft/rule-forms.js';
 
@@ -75,6 +76,11 @@ t.test('listTables and rule handles read back from both sides', async (t) => {
     const rules = (await b.listTable('ip', TABLE))!.chains.flatMap((c) => c.rules);
     t.ok(rules.length > 10 && rules.every((r) => Number.isInteger(r.handle) && r.handle! > 0), 'every rule has a handle');
     t.equal(new Set(rules.map((r) => r.handle)).size, rules.length, 'handles are unique in the table');
+    const first = (await b.listTable('ip', TABLE))!.chains.find((c) => c.name === 'ep-a2')!.rules[0]!;
+    await b.apply(new Transaction('ip', TABLE).replace({ kind: 'rule', chain: 'ep-a2', rule: 'counter drop', handle: first.handle! }));
+    const after = (await b.listTable('ip', TABLE))!.chains.find((c) => c.name === 'ep-a2')!.rules[0]!;
+    t.equal(after.handle, first.handle, 'replace keeps the handle');
+    t.match(after.rule, /^counter (packets 0 bytes 0 )?drop$/);
   }
   t.equal(await fake.dump('ip6', TABLE), await kernel.dump('ip6', TABLE));
   t.equal(await fake.dump('ip', 'absent'), undefined);

@@ -136,6 +136,10 @@ export const CASES: Case[] = [
     .insert({ kind: 'rule', chain: 'ep-a1', rule: 'ip saddr 10.9.9.9 drop', handle: handleOf(t, 'ep-a1', 2) })),
   ok('replace a rule by handle', [base], (t) => tx()
     .replace({ kind: 'rule', chain: 'svc-a/ns/web/tcp/80', rule: 'numgen random mod 4 == 1 goto ep-a1', handle: handleOf(t, 'svc-a/ns/web/tcp/80', 1) })),
+  ok('replace, then delete by the same handle (replace keeps the handle)', [base, (t) => tx()
+    .replace({ kind: 'rule', chain: 'ep-a2', rule: 'counter drop', handle: handleOf(t, 'ep-a2', 0) })], (t) => tx()
+    .delete({ kind: 'rule', chain: 'ep-a2', handle: handleOf(t, 'ep-a2', 0) })
+    .add({ kind: 'rule', chain: 'ep-a2', rule: 'accept' })),
   ok('delete a rule by handle frees its jump target', [base], (t) => tx()
     .delete({ kind: 'rule', chain: 'ep-a1', handle: handleOf(t, 'ep-a1', 0) })
     .delete({ kind: 'chain', name: 'mark-masq' })

@@ -56,6 +56,7 @@ describe('FakeNft', () => {
     expect(new Set(handles).size).toBe(3);
     f.applySync(tx().replace({ kind: 'rule', chain: 'ep', rule: 'accept', handle: handles[0] }));
     expect(texts()[0]).toBe('accept');
+    expect(h()[0]).toBe(handles[0]); // replace keeps the handle, as the kernel does
     f.applySync(tx().delete({ kind: 'rule', chain: 'ep', handle: h()[2]! }));
     expect(texts()).toEqual(['accept', 'meta l4proto tcp dnat to 10.244.0.5:80']);
   });

@@ -368,7 +368,10 @@ function ruleOp(w: Working, verb: LowOp['verb'], o: Rule): void {
     set.def = def;
   }
   t.nextHandle += refs.anonymousSets;
-  const rule: FRule = { text, handle: t.nextHandle++, refs, ...(o.comment !== undefined ? { comment: o.comment } : {}) };
+  // A replaced rule keeps its handle (observed on kernel 6.18), so later operations by
+  // that handle still find it.
+  const handle = verb === 'replace' ? o.handle! : t.nextHandle++;
+  const rule: FRule = { text, handle, refs, ...(o.comment !== undefined ? { comment: o.comment } : {}) };
   let pos: number;
   if (verb === 'replace') {
     pos = at(o.handle!);
