@@ -27,6 +27,8 @@ export interface StartOptions {
   clusterCidr?: string;
   lbPool?: string;
   logger?: ApiServerOptions['logger'];
+  /** Admission plugins (e.g. the allocators of issue 4) to run inside every write. */
+  admission?: ApiServerOptions['admission'];
   watchCache?: ApiServerOptions['watchCache'];
   bookmarkIntervalMs?: number;
 }
@@ -64,6 +66,7 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
       authenticator: new TokenAuthenticator(tokens),
       https: pki ? { key: pki.key, cert: pki.cert } : undefined,
       logger: o.logger,
+      admission: o.admission,
       watchCache: o.watchCache,
       bookmarkIntervalMs: o.bookmarkIntervalMs,
       serverAddress: `${o.advertiseAddress ?? clientHost}:${port}`,
