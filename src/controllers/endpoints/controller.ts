@@ -50,8 +50,7 @@ export class EndpointsController extends QueueController {
     const [ns, name] = splitKey(key);
     const { informers, client } = this.ctx;
     const svc = informers.cache('services').get(ns, name) as unknown as Service | undefined;
-    const slices = informers.cache('discovery.k8s.io/endpointslices').inNamespace(ns!)
-      .filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name) as unknown as EndpointSlice[];
+    const slices = informers.cache('discovery.k8s.io/endpointslices').selectLabels(ns!, { [SERVICE_NAME_LABEL]: name }) as unknown as EndpointSlice[];
     if (!svc || svc.metadata.deletionTimestamp) {
       // The Service is gone: its slices and Endpoints go with it (ownerReferences would
       // get them too, but not before the garbage collector runs).
