@@ -6,6 +6,7 @@ import type { NftBackend } from '../src/kernel/nft/backend.js';
 import type { Ruleset } from '../src/kernel/nft/types.js';
 import type { NodeConfig } from './types.js';
 import type { ConntrackFilter } from './conntrack.js';
+import type { HealthCheckService } from './healthcheck.js';
 
 /** Deletes conntrack entries (`conntrack -D` in the node's namespace); implemented in src/kernel. */
 export interface ConntrackCleaner {
@@ -71,7 +72,7 @@ export interface Proxier {
   syncNow(): Promise<SyncResult | undefined>;
   /** What was last applied successfully, or undefined before the first sync. */
   lastAppliedRuleset(): Ruleset | undefined;
-  /** Local endpoint counts for healthCheckNodePort answers: `ns/name` → count (ready or terminating-serving). */
-  localEndpointCounts(): Map<string, { local: number; ready: boolean }>;
+  /** Services with a healthCheckNodePort and their ready local endpoints, as last applied (healthcheck.ts answers). */
+  healthCheckServices(): HealthCheckService[];
   stop(): Promise<void>;
 }

@@ -16,3 +16,5 @@ export { ChangeTracker } from './change-tracker.js';
 export { SyncRunner } from './sync-runner.js';
 export type * from './types.js';
 export { SCHEDULER_ANNOTATION, SCHEDULERS } from './types.js';
+export { healthCheckAnswer, healthCheckServices } from './healthcheck.js';
+export type { HealthCheckAnswer, HealthCheckService } from './healthcheck.js';

@@ -195,7 +195,7 @@ describe('createProxier', () => {
     p.onEndpointSliceUpdate(undefined, slice('lb', [{ ip: '10.244.0.5', node: 'node-a' }, { ip: '10.244.0.6', node: 'node-a', ready: false, serving: true, terminating: true }, '10.244.1.5']));
     listAll(p);
     await clock.advance(0);
-    expect(p.localEndpointCounts().get('default/lb')).toEqual({ local: 1, ready: true });
+    expect(p.healthCheckServices()).toEqual([{ namespace: 'default', name: 'lb', port: 32000, localEndpoints: 1 }]);
     await p.stop();
   });
 });

@@ -14,6 +14,7 @@ import { planFull, planPartial } from './diff.js';
 import { addressOfFamily, servicePorts } from './model.js';
 import { compileServicePort } from './service.js';
 import { staleUdpFlows } from './conntrack.js';
+import { healthCheckServices } from './healthcheck.js';
 import type { CompiledService } from './service.js';
 import { SyncRunner } from './sync-runner.js';
 import type { RunReason } from './sync-runner.js';
@@ -151,18 +152,7 @@ export function createProxier(opts: ProxierOptions): Proxier {
       return lastResult;
     },
     lastAppliedRuleset: () => (applied ? whole(applied.cfg, applied.services) : undefined),
-    localEndpointCounts() {
-      const out = new Map<string, { local: number; ready: boolean }>();
-      for (const [key, x] of compiled) {
-        const p = x.ports.find((sp) => sp.healthCheckNodePort > 0);
-        if (!p) continue;
-        // healthCheckNodePort answers 200 only with ready local endpoints (terminating
-        // ones still serve, but the load balancer should drain this node).
-        const local = p.localEndpoints.length;
-        out.set(key, { local, ready: p.localEndpoints.some((e) => e.ready) });
-      }
-      return out;
-    },
+    healthCheckServices: () => healthCheckServices([...(applied?.services.values() ?? [])].flatMap((x) => x.ports)),
     stop: () => runner.stop(),
   };
 }
