@@ -17,6 +17,7 @@ import { openApiV3Index, openApiV3GroupVersion } from './openapi.js';
 import { allowAll, withMasters, type Authorizer } from './auth/authorizer.js';
 import type { TokenAuthenticator, UserInfo } from './auth/tokens.js';
 import { RbacAuthorizer } from './auth/rbac.js';
+import { nodeRestriction } from './auth/node-restriction.js';
 import { bootstrap } from './bootstrap.js';
 
 export const VERSION_INFO = {
@@ -74,6 +75,7 @@ declare module 'fastify' {
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServerApp> {
   const registry = opts.registry ?? builtinRegistry();
   const admission = opts.admission ?? new AdmissionChain();
+  if (opts.authenticator) admission.register(nodeRestriction);
   const rest = new Rest(opts.storage, registry, admission, opts.now);
   const cache = await WatchCache.create(opts.storage, opts.watchCache);
   const rbac = !opts.authorizer && opts.authenticator ? new RbacAuthorizer(opts.storage, cache) : undefined;

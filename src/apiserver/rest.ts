@@ -365,6 +365,7 @@ export class Rest {
     if (pre.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
       throw conflict(this.gr(def), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`);
     }
+    await this.admission.validate(this.ctx('DELETE', def, name, o, undefined, cur));
     const dryRun = o.dryRun || (opts.dryRun ?? []).includes('All');
     if (dryRun) return cur;
     const grace = this.gracefulDelete(def, cur, opts);

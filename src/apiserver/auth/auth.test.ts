@@ -85,6 +85,25 @@ describe('authentication and RBAC', () => {
     expect((await call('nodetoken', 'DELETE', '/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin')).code).toBe(403);
   });
 
+  it('NodeRestriction: a node writes only its own Node and the pods bound to it', async () => {
+    const call = await app();
+    const pod = (name: string, nodeName: string) => ({ metadata: { name }, spec: { nodeName, containers: [{ name: 'c', image: 'x' }] } });
+    await call('admintoken', 'POST', '/api/v1/namespaces/default/pods', pod('mine', 'n1'));
+    await call('admintoken', 'POST', '/api/v1/namespaces/default/pods', pod('theirs', 'n2'));
+    await call('admintoken', 'POST', '/api/v1/nodes', { metadata: { name: 'n2' } });
+    expect((await call('nodetoken', 'POST', '/api/v1/nodes', { metadata: { name: 'n1' } })).code).toBe(201);
+    const other = await call('nodetoken', 'POST', '/api/v1/nodes', { metadata: { name: 'n3' } });
+    expect(other.body).toMatchObject({ code: 403, reason: 'Forbidden' });
+    const mine = (await call('admintoken', 'GET', '/api/v1/namespaces/default/pods/mine')).body;
+    const theirs = (await call('admintoken', 'GET', '/api/v1/namespaces/default/pods/theirs')).body;
+    expect((await call('nodetoken', 'PUT', '/api/v1/namespaces/default/pods/mine/status', { ...mine, status: { phase: 'Running' } })).code).toBe(200);
+    expect((await call('nodetoken', 'PUT', '/api/v1/namespaces/default/pods/theirs/status', { ...theirs, status: { phase: 'Running' } })).code).toBe(403);
+    const n2 = (await call('admintoken', 'GET', '/api/v1/nodes/n2')).body;
+    expect((await call('nodetoken', 'PUT', '/api/v1/nodes/n2/status', { ...n2, status: { phase: 'x' } })).code).toBe(403);
+    expect((await call('nodetoken', 'DELETE', '/api/v1/namespaces/default/pods/theirs')).code).toBe(403);
+    expect((await call('nodetoken', 'DELETE', '/api/v1/namespaces/default/pods/mine')).code).toBe(202);
+  });
+
   it('answers SelfSubjectAccessReview (kubectl auth can-i)', async () => {
     const call = await app();
     const review = (token: string, resourceAttributes: Record<string, string>) =>
