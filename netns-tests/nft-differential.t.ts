@@ -25,6 +25,12 @@ async function attempt(b: NftBackend, c: Case, step: Step): Promise<NftError | '
 
 const codeOf = (r: NftError | 'ok'): string => (r === 'ok' ? 'ok' : r.code);
 
+/** Rule handles per chain: the fake numbers objects like the kernel's per-table counter. */
+async function handles(b: NftBackend, c: Case): Promise<string> {
+  const t = await b.listTable(c.family, TABLE);
+  return (t?.chains ?? []).map((ch) => `${ch.name}: ${ch.rules.map((r) => r.handle).join(',')}`).sort().join('\n');
+}
+
 const world = await World.create();
 t.teardown(() => world.close());
 
@@ -53,6 +59,7 @@ for (const c of [...CASES, ...GRAPH_CASES, ...SYNC_CASES, ...ruleFormCases()]) {
     const kAfter = await kernel.dump(c.family, TABLE);
     const fAfter = await fake.dump(c.family, TABLE);
     t.equal(fAfter, kAfter, 'same state after the step');
+    if (c.expect === 'ok') t.equal(await handles(fake, c), await handles(kernel, c), 'same rule handles');
     if (c.expect !== 'ok') {
       t.equal(kAfter, kBefore, 'kernel unchanged by the failed transaction');
       t.equal(fAfter, fBefore, 'fake unchanged by the failed transaction');
