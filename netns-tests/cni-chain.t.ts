@@ -125,3 +125,17 @@ t.test('hawser accepts chaining input: a prevResult is passed through, ours appe
   t.same(res.dns, { nameservers: ['10.96.0.10'] });
   t.equal((await invoke({ plugin: ours.plugin, command: 'DEL', nodeNetns: node, containerId: 'chain-c', netns: w.path('pc'), config: conf })).exit, 0);
 });
+
+t.test('install chains portmap at the highest version both speak', async (t) => {
+  const dir = join(tmp, 'with-portmap');
+  const { mkdirSync, symlinkSync, readFileSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  symlinkSync('/usr/lib/cni/portmap', join(dir, 'portmap'));
+  const r = await install({ binDir: dir, confDir: join(tmp, 'conf-pm'), podCIDR: '10.244.6.0/24' });
+  // Debian's portmap 1.1.1 speaks up to 1.0.0 (REFERENCE.md); ours up to 1.1.0.
+  t.match(r, { portmap: true, cniVersion: '1.0.0' });
+  const written = JSON.parse(readFileSync(r.conflist, 'utf8')) as Conflist;
+  t.same(written.plugins.map((p) => p.type), ['hawser', 'portmap']);
+  const alone = await install({ binDir: join(tmp, 'no-portmap'), confDir: join(tmp, 'conf-np') });
+  t.match(alone, { portmap: false, cniVersion: '1.1.0' });
+});
