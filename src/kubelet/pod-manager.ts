@@ -40,6 +40,7 @@ export class PodManager {
   private readonly written = new Map<string, unknown>();
   private readonly exitCodes = new Map<number, number>();
   private readonly lastCheck = new Map<string, number>();
+  private readonly awaitingExit = new Set<number>();
   private synced = false;
 
   constructor(private readonly d: PodManagerDeps) {
@@ -198,6 +199,9 @@ export class PodManager {
     for (const spec of pod.spec?.containers ?? []) {
       const c = r.containers.find((x) => x.name === spec.name);
       if (!c) continue;
+      // Our own child that died but whose exit status libuv has not delivered yet (it is
+      // a zombie until reaped): wait for the exit event rather than guess the code.
+      if (c.state === 'running' && c.pid !== undefined && this.awaitingExit.has(c.pid)) continue;
       if (c.state === 'running' && c.pid !== undefined && !this.alive(c)) {
         const code = this.exitCodes.get(c.pid);
         c.state = 'terminated';
@@ -246,8 +250,10 @@ export class PodManager {
         ready: !spec.readinessProbe, started: !spec.startupProbe,
       });
       for (const k of ['startup', 'readiness', 'liveness'] as ProbeKind[]) this.probes.delete(`${r.uid}/${c.name}/${k}`);
+      this.awaitingExit.add(started.pid);
       void started.exited.then(({ code, signal }) => {
         this.exitCodes.set(started.pid, code ?? 128 + (signal === 'SIGKILL' ? 9 : 15));
+        this.awaitingExit.delete(started.pid);
         this.enqueue(r.uid);
       });
       this.d.log.info({ pod: `${r.namespace}/${r.name}`, container: c.name, pid: started.pid }, 'container started');

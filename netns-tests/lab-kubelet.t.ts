@@ -1,0 +1,126 @@
+// The lab kubelet's pod lifecycle on a 1-node lab: environment (spec, downward API,
+// service variables), readiness and liveness probes driving Ready and restarts, restart
+// policies, and graceful deletion (SIGTERM reaches the container before the sandbox goes).
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { listNetns } from '../src/kernel/netns/namespace.js';
+import { sandboxNetnsName } from '../src/kubelet/container-spec.js';
+import { Rest } from '../src/kubelet/rest.js';
+import { hasCommand } from '../src/kubelet/self.js';
+import { labPaths } from '../src/lab/components.js';
+import { labDown } from '../src/lab/down.js';
+import { labUp } from '../src/lab/up.js';
+import { waitFor } from '../src/lab/wait.js';
+import type { LabPlan } from '../src/lab/plan.js';
+
+const name = `k${[...randomBytes(5)].map((b) => (b % 36).toString(36)).join('')}`;
+const tmp = mkdtempSync(`${tmpdir()}/hawser-lab-kubelet-`);
+
+interface Pod {
+  metadata: { name: string; uid: string };
+  status?: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount: number; ready: boolean; state?: Record<string, unknown> }[] };
+}
+
+if (!hasCommand('apiserver')) {
+  t.plan(0, 'hawser apiserver is not built');
+} else {
+  let plan: LabPlan;
+  let api: Rest;
+  t.teardown(async () => {
+    await labDown({ name });
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const get = (n: string) => api.get<Pod>(`/api/v1/namespaces/default/pods/${n}`);
+  const ready = (p: Pod) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  const create = (n: string, spec: Record<string, unknown>) =>
+    api.post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: n }, spec: { nodeName: 'node1', ...spec } });
+  const logOf = (p: Pod, container: string) => `${plan.nodes[0]!.stateDir}/kubelet/pods/${p.metadata.uid}/${container}.log`;
+
+  t.before(async () => {
+    ({ plan } = await labUp({ name, nodes: 1 }));
+    api = Rest.fromFile(labPaths(plan).hostKubeconfig);
+  });
+
+  t.test('environment: spec values with $(VAR), downward API, service variables', async (t) => {
+    const svc = await api.post('/api/v1/namespaces/default/services', {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-front' },
+      spec: { clusterIP: '10.96.0.50', selector: { app: 'x' }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+    }).then(() => true, () => false);
+    await create('env', {
+      containers: [{
+        name: 'c', image: 'busybox', command: ['sh', '-c', 'env; sleep 3600'],
+        env: [{ name: 'HELLO', value: 'hi-$(POD_NAME)' }, { name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+      }],
+    });
+    await waitFor('env pod running', async () => (await get('env')).status?.phase === 'Running', 30_000);
+    const p = await get('env');
+    await waitFor('env printed', () => existsSync(logOf(p, 'c')) && readFileSync(logOf(p, 'c'), 'utf8').includes('MY_IP='), 10_000);
+    const env = readFileSync(logOf(p, 'c'), 'utf8');
+    t.match(env, /^HELLO=hi-env$/m, '$(POD_NAME) expanded');
+    t.match(env, new RegExp(`^MY_IP=${p.status!.podIP!.replace(/\./g, '\\.')}$`, 'm'), 'status.podIP from the downward API');
+    if (svc) {
+      t.match(env, /^WEB_FRONT_SERVICE_HOST=10\.96\.0\.50$/m, 'service host variable');
+      t.match(env, /^WEB_FRONT_PORT_80_TCP=tcp:\/\/10\.96\.0\.50:80$/m, 'docker-link style variable');
+    } else {
+      t.comment('the apiserver refused a Service with a chosen clusterIP: service variables not checked');
+    }
+  });
+
+  t.test('readiness (exec) gates Ready; liveness (exec) failure restarts the container', async (t) => {
+    const readyFlag = `${tmp}/ready`;
+    const deadFlag = `${tmp}/dead`;
+    await create('probed', {
+      terminationGracePeriodSeconds: 1,
+      containers: [{
+        name: 'echo', image: 'hawser/echo', ports: [{ containerPort: 8080 }],
+        readinessProbe: { exec: { command: ['test', '-e', readyFlag] }, periodSeconds: 1, failureThreshold: 1 },
+        livenessProbe: { exec: { command: ['test', '!', '-e', deadFlag] }, periodSeconds: 1, failureThreshold: 1 },
+      }],
+    });
+    await waitFor('probed running', async () => (await get('probed')).status?.phase === 'Running', 30_000);
+    t.notOk(ready(await get('probed')), 'not Ready while the readiness probe fails');
+    writeFileSync(readyFlag, '');
+    await waitFor('Ready after the probe passes', async () => ready(await get('probed')), 20_000);
+    t.pass('Ready once the readiness probe passes');
+    writeFileSync(deadFlag, '');
+    await waitFor('a restart after the liveness probe fails', async () => ((await get('probed')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 30_000);
+    rmSync(deadFlag);
+    await waitFor('Ready again after the restart', async () => ready(await get('probed')), 30_000);
+    const p = await get('probed');
+    t.ok((p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 'restartCount counts the liveness restart');
+  });
+
+  t.test('httpGet readiness against the echo server', async (t) => {
+    await create('http-ready', {
+      containers: [{ name: 'echo', image: 'hawser/echo', ports: [{ name: 'web', containerPort: 8081 }], readinessProbe: { httpGet: { path: '/healthz', port: 'web' }, periodSeconds: 1 } }],
+    });
+    await waitFor('Ready through an HTTP probe on a named port', async () => ready(await get('http-ready')), 30_000);
+    t.pass('Ready');
+  });
+
+  t.test('restart policies: Never ends Succeeded; OnFailure restarts a failing container', async (t) => {
+    await create('once', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['true'] }] });
+    await create('flaky', { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'exit 3'] }] });
+    await waitFor('once Succeeded', async () => (await get('once')).status?.phase === 'Succeeded', 30_000);
+    t.match((await get('once')).status?.containerStatuses?.[0]?.state, { terminated: { exitCode: 0 } }, 'terminated with exit 0');
+    await waitFor('flaky restarted', async () => ((await get('flaky')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 30_000);
+    t.not((await get('flaky')).status?.phase, 'Failed', 'OnFailure keeps the pod going');
+  });
+
+  t.test('graceful deletion: SIGTERM reaches the container, then the sandbox goes', async (t) => {
+    const mark = `${tmp}/term`;
+    await create('graceful', {
+      terminationGracePeriodSeconds: 10,
+      containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', `trap 'echo got-term > ${mark}; exit 0' TERM; while true; do sleep 0.1; done`] }],
+    });
+    await waitFor('graceful running', async () => (await get('graceful')).status?.phase === 'Running', 30_000);
+    const p = await get('graceful');
+    await api.delete('/api/v1/namespaces/default/pods/graceful');
+    await waitFor('the pod object to go', async () => !(await get('graceful').then(() => true, () => false)), 30_000);
+    t.equal(readFileSync(mark, 'utf8').trim(), 'got-term', 'the container handled SIGTERM');
+    t.notOk((await listNetns()).includes(sandboxNetnsName(plan.podNetnsPrefix, p.metadata.uid)), 'sandbox namespace removed');
+  });
+}
