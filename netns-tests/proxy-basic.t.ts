@@ -12,7 +12,10 @@ import t from 'tap';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { World, startEchoServer, tcpProbe, udpProbe, splitHostPort, type ProbeResult } from './lib/index.js';
 import { KernelNft } from '../src/kernel/nft/kernel.js';
-import { createProxier } from '../proxy/index.js';
+import { createProxier, planFull, type Proxier } from '../proxy/index.js';
+import { FakeNft } from '../src/kernel/nft/fake.js';
+import { normalisedDump } from '../src/kernel/nft/dump.js';
+import type { Ruleset } from '../src/kernel/nft/types.js';
 import { slice, svc } from '../proxy/fixtures.js';
 import { trace, verdictOf, type Entry, type Verdict } from '../src/trace/index.js';
 
@@ -84,11 +87,15 @@ let slices: V1EndpointSlice[] = [
 ];
 
 const nft = new KernelNft({ netns: w.ns('n') });
-const proxier = createProxier({
-  backend: nft, nodeName: 'node-a', family: 'IPv4', nodeIPs: [NODE_IP],
-  clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], minSyncIntervalMs: 10,
-});
-t.teardown(() => proxier.stop());
+const newProxier = (): Proxier => {
+  const p = createProxier({
+    backend: nft, nodeName: 'node-a', family: 'IPv4', nodeIPs: [NODE_IP],
+    clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], minSyncIntervalMs: 10,
+  });
+  t.teardown(() => p.stop());
+  return p;
+};
+let proxier = newProxier();
 for (const s of services) proxier.onServiceUpdate(undefined, s);
 for (const s of slices) proxier.onEndpointSliceUpdate(undefined, s);
 proxier.setInitialListDone('Service');
@@ -98,8 +105,33 @@ proxier.setInitialListDone('Node');
 const ENV = { localAddresses: [NODE_IP, GW] };
 const nameOf = (ip: string): string => Object.entries(PODS).find(([, v]) => v === ip)?.[0] ?? ip;
 
+/** The ruleset predictions walk: what the running proxier applied (during a restart, the old one's). */
+let predictFrom = (): Ruleset => proxier.lastAppliedRuleset()!;
 function predict(from: Entry, src: string, dst: string, port: number, proto: 'tcp' | 'udp'): Verdict {
-  return verdictOf(trace(proxier.lastAppliedRuleset()!, { from, src, dst, proto, dport: port }, ENV));
+  return verdictOf(trace(predictFrom(), { from, src, dst, proto, dport: port }, ENV));
+}
+
+/**
+ * The kernel's table equals a from-scratch load of what the proxier last applied (compared
+ * as normalised dumps, through the fake): every partial transaction left the kernel exactly
+ * where a full one would. Flushed stale chains (deleted later) and the packet-filled
+ * affinity entries are the only allowed differences.
+ */
+interface Asserts { ok(v: unknown, m: string): unknown; equal(a: unknown, b: unknown, m: string): unknown }
+async function kernelMatches(tt: Asserts, p: Proxier, what: string): Promise<void> {
+  const listed = (await nft.listTable('ip', 'hawser-proxy'))!;
+  const want = p.lastAppliedRuleset()!;
+  const names = new Set(want.chains.map((c) => c.name));
+  const extra = listed.chains.filter((c) => !names.has(c.name));
+  tt.ok(extra.every((c) => c.rules.length === 0), `${what}: besides the wanted chains only flushed stale ones (${extra.length})`);
+  const kernel = normalisedDump({
+    ...listed,
+    chains: listed.chains.filter((c) => names.has(c.name)),
+    sets: listed.sets.map((x) => (x.flags?.includes('dynamic') ? { ...x, elements: [] } : x)),
+  });
+  const fake = new FakeNft();
+  fake.applySync(planFull(undefined, want, new Map(), 0, 1000).tx);
+  tt.equal(kernel, fake.dumpSync('ip', 'hawser-proxy'), `${what}: kernel table = from-scratch load of the applied Ruleset`);
 }
 
 // Everything below runs inside one subtest: tap ends a file whose top level has no subtest
@@ -145,6 +177,7 @@ await t.test('service proxy in a real kernel agrees with the tracer', async (tt)
   const t = tt;
   const first = await proxier.syncNow();
   t.ok(first && first.full && first.ops > 0, 'the first sync is a full one and programs the table');
+  await kernelMatches(t, proxier, 'after the first sync');
   const webSeen = await agree('pod → ClusterIP: both endpoints, source kept', 'c', 'pod', PODS.c!, '10.96.0.10', 80, 'tcp', 16);
   t.same([...webSeen].sort(), ['p1', 'p2'], 'random choice reached both endpoints');
   await agree('pod → ClusterIP over UDP', 'c', 'pod', PODS.c!, '10.96.0.30', 53, 'udp', 4);
@@ -197,6 +230,7 @@ await t.test('service proxy in a real kernel agrees with the tracer', async (tt)
   proxier.onEndpointSliceUpdate(before, slices[0]);
   const partial = await proxier.syncNow().catch((e: unknown) => { t.error(e, 'partial sync'); return undefined; });
   t.ok(partial && !partial.full && partial.ops > 0 && partial.ops < 20, `one endpoint change is a small partial transaction (${partial?.ops} ops)`);
+  await kernelMatches(t, proxier, 'after a partial sync');
   const after = await agree('after removing p2 only p1 answers', 'c', 'pod', PODS.c!, '10.96.0.10', 80, 'tcp', 6);
   t.same([...after], ['p1'], 'traffic follows the endpoint change');
 
@@ -204,6 +238,27 @@ await t.test('service proxy in a real kernel agrees with the tracer', async (tt)
   proxier.onServiceUpdate(services[0], undefined);
   await proxier.syncNow().catch((e: unknown) => t.error(e, 'sync after delete'));
   await agree('deleted Service: its IP is dropped', 'c', 'pod', PODS.c!, '10.96.0.10', 80, 'tcp');
-  const dump = await nft.dump('ip', 'hawser-proxy');
-  t.ok(dump && dump.includes('chain sep-'), 'table still programmed');
+  await kernelMatches(t, proxier, 'after deleting a Service');
+
+  // Agent restart: the new proxier programs nothing until every initial list is complete —
+  // the old rules keep serving — then replaces the table in one full transaction.
+  await proxier.stop();
+  const oldRuleset = proxier.lastAppliedRuleset()!;
+  predictFrom = () => oldRuleset;
+  const oldDump = await nft.dump('ip', 'hawser-proxy');
+  proxier = newProxier();
+  const restarted = [svc('web2', { clusterIP: '10.96.0.11' }), ...services.slice(1)];
+  for (const x of restarted) proxier.onServiceUpdate(undefined, x);
+  for (const x of [slice('web2', both), ...slices]) proxier.onEndpointSliceUpdate(undefined, x);
+  proxier.setInitialListDone('Service');
+  proxier.setInitialListDone('Node');
+  t.equal(await proxier.syncNow(), undefined, 'no sync before the EndpointSlice list is complete');
+  t.equal(await nft.dump('ip', 'hawser-proxy'), oldDump, 'the old rules are untouched meanwhile');
+  await agree('old rules keep serving during the restart', 'c', 'pod', PODS.c!, NODE_IP, 30080, 'tcp', 2);
+  proxier.setInitialListDone('EndpointSlice');
+  const full = await proxier.syncNow();
+  t.ok(full?.full, 'the first sync after a restart is full');
+  predictFrom = () => proxier.lastAppliedRuleset()!;
+  await kernelMatches(t, proxier, 'after the restart');
+  await agree('a Service added while the agent was down works', 'c', 'pod', PODS.c!, '10.96.0.11', 80, 'tcp', 4);
 });
