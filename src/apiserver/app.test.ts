@@ -155,6 +155,7 @@ describe.each(backends)('apiserver on %s', (_n, make) => {
     expect((await c.del('/api/v1/namespaces/x')).code).toBe(200);
     expect((await c.get('/api/v1/namespaces/x/configmaps/a')).code).toBe(404);
     expect((await c.get('/api/v1/namespaces/x')).code).toBe(404);
+    expect((await c.post('/api/v1/namespaces/x/configmaps', { metadata: { name: 'b' } })).code).toBe(404);
   });
 
   it('lists with label and field selectors, limit/continue, across namespaces', async () => {

@@ -51,7 +51,8 @@ function bodyBuffer(req: FastifyRequest): Buffer {
 function checkFields(def: ResourceDef, obj: unknown, raw: Buffer, format: BodyFormat, mode: Q.FieldValidation, reply: FastifyReply): void {
   if (mode === 'Ignore') return;
   const problems = [
-    ...(format === 'json' || format === 'merge-patch' || format === 'strategic-merge-patch' ? duplicateJsonFields(raw.toString('utf8')).map((f) => `duplicate field "${f}"`) : []),
+    // Duplicates are looked for only when they would fail the request (a full scan of the body).
+    ...(mode === 'Strict' && (format === 'json' || format === 'merge-patch' || format === 'strategic-merge-patch') ? duplicateJsonFields(raw.toString('utf8')).map((f) => `duplicate field "${f}"`) : []),
     ...unknownFields(def, obj).map((f) => `unknown field "${f}"`),
   ];
   if (problems.length === 0) return;
