@@ -13,7 +13,7 @@
 import { addressFamilyOf, type Family as IPFamily } from '../../src/net/index.js';
 import type { ChainContent, ElementContent, MapContent, Ruleset, SetContent } from '../../src/kernel/nft/types.js';
 import {
-  buildIndex, ipBlockContains, isolatingPolicies, namedPort, peerSelectsPod, podIPs, protocolOf, rulesOf,
+  buildIndex, ipBlockContains, isolatingPolicies, namedPort, peerSelectsPod, podIPs, podsSelectedByPeer, protocolOf, rulesOf,
   type Index, type RuleLike,
 } from './model.js';
 import { formatAddressInterval, formatPortInterval, ipBlockIntervals, normalise, type Interval } from './intervals.js';
@@ -88,14 +88,19 @@ function ruleId(pol: NetworkPolicy, dir: Direction, i: number): { identity: stri
 function peerPodSet(ctx: Ctx, pol: NetworkPolicy, dir: Direction, i: number, peers: RuleLike['peers']): string | undefined {
   const sel = (peers ?? []).filter((p) => !p.ipBlock && (p.podSelector || p.namespaceSelector));
   if (sel.length === 0) return undefined;
-  const ips = new Set<string>();
-  for (const pod of ctx.ix.pods) {
-    const ip = ipOf(ctx, pod);
-    if (ip && sel.some((p) => peerSelectsPod(ctx.ix, pol, p, pod))) ips.add(ip);
-  }
   const id = ruleId(pol, dir, i);
+  const name = objectName(KIND.peerPods, id.identity, id.readable);
+  // A rule's peers are the same for every local pod it applies to: compute them once.
+  if (ctx.sets.has(name)) return name;
+  const ips = new Set<string>();
+  for (const p of sel) {
+    for (const pod of podsSelectedByPeer(ctx.ix, pol, p)) {
+      const ip = ipOf(ctx, pod);
+      if (ip) ips.add(ip);
+    }
+  }
   return addSet(ctx, {
-    kind: 'set', name: objectName(KIND.peerPods, id.identity, id.readable), type: [addrType(ctx.fam)],
+    kind: 'set', name, type: [addrType(ctx.fam)],
     comment: safeComment(`pods selected by ${id.label}`),
     elements: [...ips].sort().map((ip) => ({ key: [ip] })),
   });
@@ -105,8 +110,10 @@ function peerCidrSet(ctx: Ctx, pol: NetworkPolicy, dir: Direction, i: number, pe
   const blocks = (peers ?? []).flatMap((p) => (p.ipBlock ? [p.ipBlock] : []));
   if (blocks.length === 0) return undefined;
   const id = ruleId(pol, dir, i);
+  const name = objectName(KIND.peerCidrs, id.identity, id.readable);
+  if (ctx.sets.has(name)) return name;
   return addSet(ctx, {
-    kind: 'set', name: objectName(KIND.peerCidrs, id.identity, id.readable), type: [addrType(ctx.fam)], flags: ['interval'],
+    kind: 'set', name, type: [addrType(ctx.fam)], flags: ['interval'],
     comment: safeComment(`ipBlocks of ${id.label}`),
     elements: ipBlockIntervals(blocks, ctx.ipFam).map((iv) => ({ key: [formatAddressInterval(iv, ctx.ipFam)] })),
   });
@@ -148,6 +155,9 @@ function portSet(ctx: Ctx, ports: PortSpec[], dst: Pod | undefined): string | un
 function namedPortSet(ctx: Ctx, pol: NetworkPolicy, i: number, rule: RuleLike): string | undefined {
   const named = (rule.ports ?? []).filter((p) => typeof p.port === 'string');
   if (named.length === 0) return undefined;
+  const id = ruleId(pol, 'Egress', i);
+  const name = objectName(KIND.namedPorts, id.identity, id.readable);
+  if (ctx.sets.has(name)) return name;
   const peers = rule.peers ?? [];
   const elements = new Map<string, ElementContent>();
   for (const pod of ctx.ix.pods) {
@@ -164,9 +174,8 @@ function namedPortSet(ctx: Ctx, pol: NetworkPolicy, i: number, rule: RuleLike): 
       }
     }
   }
-  const id = ruleId(pol, 'Egress', i);
   return addSet(ctx, {
-    kind: 'set', name: objectName(KIND.namedPorts, id.identity, id.readable), type: [addrType(ctx.fam), 'inet_proto', 'inet_service'],
+    kind: 'set', name, type: [addrType(ctx.fam), 'inet_proto', 'inet_service'],
     comment: safeComment(`named ports of ${id.label}`),
     elements: [...elements.values()].sort((a, b) => (a.key.join(' ') < b.key.join(' ') ? -1 : 1)),
   });

@@ -1,6 +1,6 @@
 // Clauses of networking.k8s.io/v1 the truth table does not pin down on its own.
 import { describe, expect, it } from 'vitest';
-import { buildIndex, isAllowed, isolatingPolicies, namedPort, policyTypes, portMatches } from './model.js';
+import { buildIndex, isAllowed, isolatingPolicies, namedPort, peerSelectsPod, podsSelectedByPeer, policyTypes, portMatches } from './model.js';
 import { selectorMatches } from './selectors.js';
 import { netpol } from './e2e/cases.js';
 import { Cluster, NODE_IPS, ipOf, makePod } from './e2e/world.js';
@@ -92,5 +92,24 @@ describe('isAllowed', () => {
   it('a policy never selects pods of another namespace', () => {
     const c = new Cluster().apply(netpol('x', 'deny', {}, { ingress: [] }));
     expect(isAllowed(c.world(), { pod: 'x/a' }, { pod: 'y/a' }, 'TCP', 80).ingress.isolated).toBe(false);
+  });
+});
+
+describe('podsSelectedByPeer (the compiler\'s indexed path)', () => {
+  it('selects exactly the pods peerSelectsPod accepts', () => {
+    const c = new Cluster().labelNamespace('y', { env: 'prod' }).labelPod('z/b', { pod: 'b', role: 'db' });
+    const ix = buildIndex(c.world());
+    const pol = netpol('x', 'p', {}, {});
+    const peers = [
+      { podSelector: {} }, { namespaceSelector: {} }, { namespaceSelector: { matchLabels: { env: 'prod' } } },
+      { namespaceSelector: {}, podSelector: { matchLabels: { role: 'db' } } }, { podSelector: { matchLabels: { pod: 'a' } } },
+      { ipBlock: { cidr: '10.0.0.0/8' } }, {},
+    ];
+    for (const peer of peers) {
+      const fast = podsSelectedByPeer(ix, pol, peer).map((p) => `${p.metadata!.namespace}/${p.metadata!.name}`).sort();
+      const slow = ix.pods.filter((p) => peerSelectsPod(ix, pol, peer, p)).map((p) => `${p.metadata!.namespace}/${p.metadata!.name}`).sort();
+      expect(fast).toEqual(slow);
+    }
+    expect(podsSelectedByPeer(ix, pol, { namespaceSelector: {}, podSelector: { matchLabels: { role: 'db' } } }).map((p) => p.metadata!.name)).toEqual(['b']);
   });
 });

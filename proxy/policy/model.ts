@@ -79,6 +79,10 @@ export interface Index {
   pods: Pod[];
   podByKey: Map<string, Pod>;
   podByIP: Map<string, Pod>;
+  /** Namespace name → its pods: a peer selects within namespaces first, then pods. */
+  podsByNs: Map<string, Pod[]>;
+  /** Namespace name → its policies, sorted by name (a policy only selects its own namespace's pods). */
+  policiesByNs: Map<string, NetworkPolicy[]>;
 }
 
 export function namespaceLabels(ns: Namespace): Record<string, string> {
@@ -94,11 +98,22 @@ export function buildIndex(world: World): Index {
   const pods = world.pods.filter(isPolicyPod);
   const podByKey = new Map<string, Pod>();
   const podByIP = new Map<string, Pod>();
+  const podsByNs = new Map<string, Pod[]>();
   for (const p of pods) {
     podByKey.set(keyOf(p), p);
     for (const ip of podIPs(p)) podByIP.set(ip, p);
+    const ns = p.metadata?.namespace ?? '';
+    if (!podsByNs.has(ns)) podsByNs.set(ns, []);
+    podsByNs.get(ns)!.push(p);
   }
-  return { world, nsLabels, pods, podByKey, podByIP };
+  const policiesByNs = new Map<string, NetworkPolicy[]>();
+  for (const pol of world.policies) {
+    const ns = pol.metadata?.namespace ?? '';
+    if (!policiesByNs.has(ns)) policiesByNs.set(ns, []);
+    policiesByNs.get(ns)!.push(pol);
+  }
+  for (const list of policiesByNs.values()) list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  return { world, nsLabels, pods, podByKey, podByIP, podsByNs, policiesByNs };
 }
 
 function labelsOfNamespace(ix: Index, name: string): Record<string, string> {
@@ -114,9 +129,7 @@ export function policySelects(pol: NetworkPolicy, pod: Pod): boolean {
 /** Policies selecting `pod` with `dir` among their types, sorted by ns/name. */
 export function isolatingPolicies(ix: Index, pod: Pod, dir: Direction): NetworkPolicy[] {
   if (!isPolicyPod(pod)) return [];
-  return ix.world.policies
-    .filter((pol) => policyTypes(pol).includes(dir) && policySelects(pol, pod))
-    .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  return (ix.policiesByNs.get(pod.metadata?.namespace ?? '') ?? []).filter((pol) => policyTypes(pol).includes(dir) && policySelects(pol, pod));
 }
 
 /** A peer with selectors (no ipBlock): does it select this pod? */
@@ -129,6 +142,15 @@ export function peerSelectsPod(ix: Index, pol: NetworkPolicy, peer: PeerSpec, po
     return false;
   }
   return !peer.podSelector || selectorMatches(peer.podSelector, pod.metadata?.labels);
+}
+
+/** Every pod a selector peer selects (same result as peerSelectsPod over all pods, faster). */
+export function podsSelectedByPeer(ix: Index, pol: NetworkPolicy, peer: PeerSpec): Pod[] {
+  if (peer.ipBlock || (!peer.podSelector && !peer.namespaceSelector)) return [];
+  const namespaces = peer.namespaceSelector
+    ? [...ix.podsByNs.keys()].filter((ns) => selectorMatches(peer.namespaceSelector!, labelsOfNamespace(ix, ns)))
+    : [pol.metadata?.namespace ?? ''];
+  return namespaces.flatMap((ns) => (ix.podsByNs.get(ns) ?? []).filter((pod) => !peer.podSelector || selectorMatches(peer.podSelector, pod.metadata?.labels)));
 }
 
 /** One end of a connection as the dataplane sees it: an address, and the pod owning it. */
