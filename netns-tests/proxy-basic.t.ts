@@ -12,7 +12,7 @@ import t from 'tap';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { World, startEchoServer, tcpProbe, udpProbe, splitHostPort, type ProbeResult } from './lib/index.js';
 import { KernelNft } from '../src/kernel/nft/kernel.js';
-import { createProxier, planFull, type Proxier } from '../proxy/index.js';
+import { createProxier, planFull, type ConntrackFilter, type Proxier } from '../proxy/index.js';
 import { FakeNft } from '../src/kernel/nft/fake.js';
 import { normalisedDump } from '../src/kernel/nft/dump.js';
 import type { Ruleset } from '../src/kernel/nft/types.js';
@@ -87,10 +87,24 @@ let slices: V1EndpointSlice[] = [
 ];
 
 const nft = new KernelNft({ netns: w.ns('n') });
+// The conntrack side of the cleanup (src/kernel has no conntrack adapter yet): `conntrack -D`
+// in the node namespace; exit status 1 only means "nothing matched".
+const deleted: ConntrackFilter[] = [];
+async function deleteFlows(filters: ConntrackFilter[]): Promise<void> {
+  for (const f of filters) {
+    const argv = ['conntrack', '-D', '-p', f.proto];
+    if (f.origDst) argv.push('--orig-dst', f.origDst);
+    if (f.origDport) argv.push('--orig-port-dst', String(f.origDport));
+    if (f.dstNat) argv.push('--dst-nat', f.dstNat);
+    await w.exec('n', argv, { allowFailure: true });
+    deleted.push(f);
+  }
+}
 const newProxier = (): Proxier => {
   const p = createProxier({
     backend: nft, nodeName: 'node-a', family: 'IPv4', nodeIPs: [NODE_IP],
     clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], minSyncIntervalMs: 10,
+    conntrack: { deleteFlows: (filters) => deleteFlows(filters) },
   });
   t.teardown(() => p.stop());
   return p;
@@ -261,4 +275,27 @@ await t.test('service proxy in a real kernel agrees with the tracer', async (tt)
   predictFrom = () => proxier.lastAppliedRuleset()!;
   await kernelMatches(t, proxier, 'after the restart');
   await agree('a Service added while the agent was down works', 'c', 'pod', PODS.c!, '10.96.0.11', 80, 'tcp', 4);
+
+  // UDP has no end of connection: a client sending from one port keeps its conntrack entry,
+  // and with it the old DNAT. When its endpoint goes, the entry must go too.
+  await t.test('a UDP client follows the endpoint change (stale conntrack entries removed)', async (tt) => {
+    const send = () => udpProbe(w, 'c', '10.96.0.30', 53, { timeoutMs: 1500, bindPort: 41053 });
+    const r1 = await send();
+    const firstName = r1.ok && r1.echo ? r1.echo.name : 'none';
+    tt.ok(firstName === 'p1' || firstName === 'p2', `first datagram answered by ${firstName}`);
+    const list = await w.exec('n', ['conntrack', '-L', '-p', 'udp', '--orig-dst', '10.96.0.30', '--orig-port-src', '41053'], { allowFailure: true });
+    tt.match(list.stdout, PODS[firstName] ?? 'none', 'the kernel holds a flow DNATed to it');
+    const other = firstName === 'p1' ? 'p2' : 'p1';
+    const dnsBefore = slices.find((x) => x.metadata!.name === 'dns-abc')!;
+    const dnsAfter = slice('dns', [local(PODS[other]!)], [{ name: 'dns', port: 5353, protocol: 'UDP' }]);
+    slices = slices.map((x) => (x === dnsBefore ? dnsAfter : x));
+    proxier.onEndpointSliceUpdate(dnsBefore, dnsAfter);
+    deleted.length = 0;
+    await proxier.syncNow();
+    tt.same(deleted, [{ proto: 'udp', origDst: '10.96.0.30', origDport: 53, dstNat: PODS[firstName] }], 'the sync asked to delete flows DNATed to the removed endpoint');
+    for (let i = 0; i < 3; i++) {
+      const r = await send();
+      tt.equal(r.ok && r.echo ? r.echo.name : 'none', other, 'the same client socket now reaches the remaining endpoint');
+    }
+  });
 });
