@@ -53,16 +53,30 @@ export class KernelNft implements NftBackend {
     }
   }
 
+  /**
+   * Two nft runs (JSON, then text: parse-listing.ts says why); another writer committing in
+   * between makes them disagree on rule handles, so a mismatch is retried.
+   */
   async listTable(family: Family, name: string): Promise<TableContent | undefined> {
-    const json = await this.nftRun(['-j', 'list', 'table', family, name]);
-    if (json.code !== 0) {
-      const err = classifyNftStderr(json.stderr);
-      if (err.code === 'HAWSER_NFT_NOT_FOUND') return undefined;
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      const json = await this.nftRun(['-j', 'list', 'table', family, name]);
+      if (json.code !== 0) {
+        const err = classifyNftStderr(json.stderr);
+        if (err.code === 'HAWSER_NFT_NOT_FOUND') return undefined;
+        throw err;
+      }
+      const text = await this.nftRun(['-a', 'list', 'table', family, name]);
+      if (text.code !== 0) {
+        const err = classifyNftStderr(text.stderr);
+        if (err.code === 'HAWSER_NFT_NOT_FOUND') return undefined; // deleted in between
+        throw err;
+      }
+      try {
+        return parseTableJson(JSON.parse(json.stdout), parseListing(text.stdout));
+      } catch (e) {
+        if (attempt >= 3 || !(e instanceof NftError)) throw e;
+      }
     }
-    const text = await this.nftRun(['-a', 'list', 'table', family, name]);
-    if (text.code !== 0) throw classifyNftStderr(text.stderr);
-    return parseTableJson(JSON.parse(json.stdout), parseListing(text.stdout));
   }
 
   async listTables(): Promise<TableRef[]> {

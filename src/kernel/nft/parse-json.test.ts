@@ -65,6 +65,10 @@ describe('parseTableJson', () => {
   it('lists tables', () => {
     expect(parseTablesJson({ nftables: [{ metainfo: {} }, { table: { family: 'ip6', name: 'p', handle: 3 } }] })).toEqual([{ family: 'ip6', name: 'p' }]);
   });
+  it('refuses a JSON listing whose rules the text listing lacks (a writer committed in between)', () => {
+    const older = parseListing(fixture('table.txt').replace(/^.*# handle 29\n/m, ''));
+    expect(() => parseTableJson(json, older)).toThrow(/handle 29 missing/);
+  });
   it('refuses an unknown element expression instead of guessing', () => {
     expect(() => exprParts({ bogus: 1 })).toThrow(/unknown element expression/);
   });
