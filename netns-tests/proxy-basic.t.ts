@@ -10,7 +10,7 @@
 // bridge must pass the node's conntrack to be un-NATed (why kube-proxy requires it too).
 import t from 'tap';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
-import { World, startEchoServer, tcpProbe, udpProbe, splitHostPort, type ProbeResult } from './lib/index.js';
+import { World, sctpMode, sctpProbe, startEchoServer, startSctpServer, tcpProbe, udpProbe, splitHostPort, type ProbeResult } from './lib/index.js';
 import { KernelNft } from '../src/kernel/nft/kernel.js';
 import { createProxier, planFull, type ConntrackFilter, type Proxier } from '../proxy/index.js';
 import { FakeNft } from '../src/kernel/nft/fake.js';
@@ -61,6 +61,9 @@ for (const a of EXTRA_SRC) await w.addAddress('c', 'eth0', `${a}/32`);
 for (const p of ['p1', 'p2']) {
   await startEchoServer(w, p, { name: p, listen: [{ proto: 'tcp', port: 8080 }, { proto: 'udp', port: 5353 }] });
 }
+// SCTP: a kernel stack, or raw INIT/INIT-ACK (this machine has no CONFIG_IP_SCTP; see lib/README.md).
+const SCTP = await sctpMode(w, 'c');
+if (SCTP !== 'none') for (const p of ['p1', 'p2']) await startSctpServer(w, p, { name: p, ports: [9999] });
 
 const services: V1Service[] = [
   svc('web', { clusterIP: '10.96.0.10' }),
@@ -71,6 +74,7 @@ const services: V1Service[] = [
   svc('sh', { clusterIP: '10.96.0.50', scheduler: 'sourcehash' }),
   svc('mg', { clusterIP: '10.96.0.55', scheduler: 'maglev' }),
   svc('aff', { clusterIP: '10.96.0.60', affinity: 30 }),
+  svc('sctp', { clusterIP: '10.96.0.95', ports: [{ name: 'x', port: 9, protocol: 'SCTP' }] }),
   svc('lb', { clusterIP: '10.96.0.65', type: 'LoadBalancer', lbIPs: [LB_IP], sourceRanges: ['192.168.56.0/30'], ports: [{ name: 'http', port: 80, nodePort: 30100 }] }),
 ];
 const both = [local(PODS.p1!), local(PODS.p2!)];
@@ -84,6 +88,7 @@ let slices: V1EndpointSlice[] = [
   slice('mg', both),
   slice('aff', both),
   slice('lb', both),
+  slice('sctp', both, [{ name: 'x', port: 9999, protocol: 'SCTP' }]),
 ];
 
 const nft = new KernelNft({ netns: w.ns('n') });
@@ -121,7 +126,7 @@ const nameOf = (ip: string): string => Object.entries(PODS).find(([, v]) => v ==
 
 /** The ruleset predictions walk: what the running proxier applied (during a restart, the old one's). */
 let predictFrom = (): Ruleset => proxier.lastAppliedRuleset()!;
-function predict(from: Entry, src: string, dst: string, port: number, proto: 'tcp' | 'udp'): Verdict {
+function predict(from: Entry, src: string, dst: string, port: number, proto: 'tcp' | 'udp' | 'sctp'): Verdict {
   return verdictOf(trace(predictFrom(), { from, src, dst, proto, dport: port }, ENV));
 }
 
@@ -154,14 +159,15 @@ let cur: Tap = t;
 type Tap = typeof t;
 
 /** Probe `times` times; every outcome must be one the tracer allows, with its masquerade. */
-async function agree(name: string, ns: string, from: Entry, src: string, dst: string, port: number, proto: 'tcp' | 'udp', times = 1, bindAddress?: string): Promise<Set<string>> {
+async function agree(name: string, ns: string, from: Entry, src: string, dst: string, port: number, proto: 'tcp' | 'udp' | 'sctp', times = 1, bindAddress?: string): Promise<Set<string>> {
   const v = predict(from, src, dst, port, proto);
   const seen = new Set<string>();
   await cur.test(name, async (tt) => {
     for (let i = 0; i < times; i++) {
-      const r: ProbeResult = proto === 'tcp'
-        ? await tcpProbe(w, ns, dst, port, { timeoutMs: 1500, ...(bindAddress ? { bindAddress } : {}) })
-        : await udpProbe(w, ns, dst, port, { timeoutMs: 1500, ...(bindAddress ? { bindAddress } : {}) });
+      const o = { timeoutMs: 1500, ...(bindAddress ? { bindAddress } : {}) };
+      const r: ProbeResult = proto === 'tcp' ? await tcpProbe(w, ns, dst, port, o)
+        : proto === 'udp' ? await udpProbe(w, ns, dst, port, o)
+          : await sctpProbe(w, ns, dst, port, o);
       if (v === 'REJECT' || v === 'DROP') {
         // A TCP reset on connect and an ICMP port unreachable both mean "refused" to a client.
         const kind = r.ok ? 'answered' : r.kind === 'reset' ? 'refused' : r.kind;
@@ -204,6 +210,13 @@ await t.test('service proxy in a real kernel agrees with the tracer', async (tt)
   await agree('allowed source → LB IP', 'x', 'external', X, LB_IP, 80, 'tcp', 4);
   await agree('source outside loadBalancerSourceRanges → dropped', 'x', 'external', X_OUT, LB_IP, 80, 'tcp', 1, X_OUT);
   await agree('hairpin: p1 through its own Service', 'p1', 'pod', PODS.p1!, '10.96.0.10', 80, 'tcp', 12);
+  if (SCTP !== 'none') {
+    const sctpSeen = await agree(`SCTP ClusterIP (${SCTP} SCTP)`, 'c', 'pod', PODS.c!, '10.96.0.95', 9, 'sctp', 10);
+    t.same([...sctpSeen].sort(), ['p1', 'p2'], 'SCTP reached both endpoints');
+    await agree('SCTP to an unknown ClusterIP port → refused', 'c', 'pod', PODS.c!, '10.96.0.95', 10, 'sctp');
+  } else {
+    t.comment('SCTP: no kernel stack and no raw SCTP here; skipped');
+  }
   await agree('no endpoints → refused', 'c', 'pod', PODS.c!, '10.96.0.40', 80, 'tcp');
   await agree('unknown ClusterIP port → refused', 'c', 'pod', PODS.c!, '10.96.0.10', 81, 'tcp');
   await agree('unknown ClusterIP protocol → refused', 'c', 'pod', PODS.c!, '10.96.0.10', 80, 'udp');
