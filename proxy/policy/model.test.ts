@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildIndex, isAllowed, isolatingPolicies, namedPort, peerSelectsPod, podsSelectedByPeer, policyTypes, portMatches } from './model.js';
 import { selectorMatches } from './selectors.js';
+import type { PeerSpec } from './types.js';
 import { netpol } from './e2e/cases.js';
 import { Cluster, NODE_IPS, ipOf, makePod } from './e2e/world.js';
 
@@ -100,7 +101,7 @@ describe('podsSelectedByPeer (the compiler\'s indexed path)', () => {
     const c = new Cluster().labelNamespace('y', { env: 'prod' }).labelPod('z/b', { pod: 'b', role: 'db' });
     const ix = buildIndex(c.world());
     const pol = netpol('x', 'p', {}, {});
-    const peers = [
+    const peers: PeerSpec[] = [
       { podSelector: {} }, { namespaceSelector: {} }, { namespaceSelector: { matchLabels: { env: 'prod' } } },
       { namespaceSelector: {}, podSelector: { matchLabels: { role: 'db' } } }, { podSelector: { matchLabels: { pod: 'a' } } },
       { ipBlock: { cidr: '10.0.0.0/8' } }, {},
