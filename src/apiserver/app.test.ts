@@ -279,6 +279,17 @@ describe.each(backends)('apiserver on %s', (_n, make) => {
     expect(a2.code).toBe(200);
     expect(a2.body.data).toEqual({ a: '1', other: 'x' });
     expect((await c.patch('/api/v1/namespaces/default/configmaps/ssa', 'data: {}', 'application/apply-patch+yaml')).code).toBe(400);
+    // A second applier setting the same field to another value conflicts, unless forced.
+    const other = '/api/v1/namespaces/default/configmaps/ssa?fieldManager=other';
+    const clash = await c.patch(other, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: "2"\n', 'application/apply-patch+yaml');
+    expect(clash.body).toMatchObject({ code: 409, reason: 'Conflict', details: { causes: [{ reason: 'FieldManagerConflict', field: '.data.a' }] } });
+    expect(clash.body.message).toBe('Apply failed with 1 conflict: conflict with "me": .data.a');
+    const same = await c.patch(other, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: "1"\n', 'application/apply-patch+yaml');
+    expect(same.code).toBe(200);
+    const forced = await c.patch(`${other}&force=true`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: "2"\n', 'application/apply-patch+yaml');
+    expect(forced.body.data.a).toBe('2');
+    const meEntry = forced.body.metadata.managedFields.find((e: J) => e.manager === 'me');
+    expect(meEntry.fieldsV1).toEqual({ 'f:data': {} });
     expect((await c.patch(CM, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: 1, a: 2}\n', 'application/apply-patch+yaml')).code).toBe(400);
   });
 

@@ -11,7 +11,7 @@ import { serveWatch } from '../watch/stream.js';
 import { applyJsonPatch, PatchError } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../patch/strategic.js';
-import { serverSideApply, validateApplyBody } from '../patch/apply.js';
+import { fieldPathText, findApplyConflicts, serverSideApply, takeOwnership, validateApplyBody } from '../patch/apply.js';
 import { toTable, wantsTable } from '../table.js';
 import { duplicateJsonFields, unknownFields } from '../strict.js';
 import { forbiddenMessage, type Authorizer } from '../auth/authorizer.js';
@@ -258,10 +258,20 @@ async function patch(ctx: HandlerContext, req: FastifyRequest, reply: FastifyRep
     checkFields(def, applied, raw, format, mode === 'Warn' ? 'Warn' : mode, reply);
     const manager = Q.first(q, 'fieldManager');
     if (!manager) throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    const force = Q.bool(q, 'force');
     let fields: Record<string, unknown> = {};
     const res = await ctx.rest.patch(def, ns, p.name!, (cur) => {
-      const r = serverSideApply(cur, { ...applied, metadata: { ...(applied.metadata ?? {}), name: p.name } }, manager);
+      const config = { ...applied, metadata: { ...(applied.metadata ?? {}), name: p.name } };
+      const r = serverSideApply(cur, config, manager);
       fields = r.fields;
+      const conflicts = cur ? findApplyConflicts(cur, config, r.fields, manager) : [];
+      if (conflicts.length && !force) {
+        const text = conflicts.map((c) => `conflict with "${c.manager}": ${fieldPathText(c.path)}`);
+        throw new ApiError(409, 'Conflict', `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${text.join(', ')}`, {
+          causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: fieldPathText(c.path) })),
+        });
+      }
+      takeOwnership(r.object, conflicts);
       return r.object;
     }, { ...wo, fieldManager: manager, get applyFields() { return fields; }, createIfMissing: !p.subresource });
     reply.code(res.created ? 201 : 200);
