@@ -62,6 +62,16 @@ describe('createProxier', () => {
     await p.stop();
   });
 
+  it('programs the base table for an empty cluster once the lists are complete', async () => {
+    const nft = new FakeNft();
+    const { p, txs, clock } = make(nft);
+    listAll(p);
+    await clock.advance(0);
+    expect(txs).toHaveLength(1);
+    expect(nft.dumpSync('ip', 'hawser-proxy')).toBe(expected([], []));
+    await p.stop();
+  });
+
   it('syncs one endpoint change as a small partial transaction, coalescing changes within the minimum interval', async () => {
     const nft = new FakeNft();
     const { p, txs, clock } = make(nft);

@@ -40,7 +40,9 @@ export function createProxier(opts: ProxierOptions): Proxier {
   const staleDelay = opts.staleChainDelayMs ?? 1000;
   const family = familyWords(opts.family).table;
   const table = opts.table ?? TABLE;
-  const tracker = new ChangeTracker(opts.nodeName, () => { if (tracker.ready() && tracker.hasChanges) runner.request(); });
+  // needFull: an empty cluster still gets its table (base chains, service-CIDR drop) once
+  // the lists are complete, even though no Service ever changed.
+  const tracker = new ChangeTracker(opts.nodeName, () => { if (tracker.ready() && (tracker.hasChanges || needFull)) runner.request(); });
   const compiled = new Map<string, Compiled>();
   let cfg: NodeConfig | undefined;
   // The whole applied Ruleset is assembled on demand: doing it every sync costs O(Services).
