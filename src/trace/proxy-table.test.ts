@@ -214,6 +214,18 @@ describe('tracer over the compiled proxy ruleset', () => {
     }
   });
 
+  it('internalTrafficPolicy Local with a Cluster NodePort: each traffic kind gets its own policy', () => {
+    const rs = compile([svc('mix', { clusterIP: '10.96.0.73', type: 'NodePort', itp: 'Local', ports: [{ name: 'http', port: 80, nodePort: 30073 }] })],
+      [slice('mix', [local('10.244.0.5'), '10.244.1.5'])]);
+    check(rs, { name: '', from: 'pod', src: POD, to: '10.96.0.73', port: 80, expect: { eps: [['10.244.0.5', 8080, 1]], masq: false } });
+    check(rs, { name: '', from: 'external', src: OUTSIDE, to: NODE_IP, port: 30073, expect: { eps: [['10.244.0.5', 8080, half], ['10.244.1.5', 8080, half]], masq: true } });
+    const both = compile([svc('mix', { clusterIP: '10.96.0.73', type: 'NodePort', itp: 'Local', etp: 'Local', ports: [{ name: 'http', port: 80, nodePort: 30073 }] })],
+      [slice('mix', [local('10.244.0.5'), '10.244.1.5'])]);
+    // Both policies Local: no cluster-wide chain at all, even pods reaching the NodePort stay local.
+    check(both, { name: '', from: 'pod', src: POD, to: NODE_IP, port: 30073, expect: { eps: [['10.244.0.5', 8080, 1]], masq: false } });
+    check(both, { name: '', from: 'node', src: NODE_IP, to: NODE_IP, port: 30073, expect: { eps: [['10.244.0.5', 8080, 1]], masq: true } });
+  });
+
   it('internalTrafficPolicy Local from the node: local endpoints, masqueraded', () => {
     check(RS, { name: '', from: 'node', src: NODE_IP, to: '10.96.0.50', port: 80, expect: { eps: [['10.244.0.5', 8080, 1]], masq: true } });
   });
