@@ -66,12 +66,15 @@ interface Ctx {
   fam: PolicyFamily;
   ipFam: IPFamily;
   sets: Map<string, SetContent>;
+  /** Pod → its address of this family: parsing addresses was a tenth of compile time. */
+  addr: Map<Pod, string | undefined>;
 }
 
 const addrType = (fam: PolicyFamily): string => (fam === 'ip' ? 'ipv4_addr' : 'ipv6_addr');
 
 function ipOf(ctx: Ctx, pod: Pod): string | undefined {
-  return podIPs(pod).find((ip) => addressFamilyOf(ip) === ctx.ipFam);
+  if (!ctx.addr.has(pod)) ctx.addr.set(pod, podIPs(pod).find((ip) => addressFamilyOf(ip) === ctx.ipFam));
+  return ctx.addr.get(pod);
 }
 
 function addSet(ctx: Ctx, s: SetContent): string {
@@ -243,7 +246,7 @@ function baseChain(fam: PolicyFamily): ChainContent {
 
 export function compilePolicy(input: CompileInput): Ruleset {
   const fam = input.family ?? 'ip';
-  const ctx: Ctx = { ix: buildIndex(input), fam, ipFam: fam === 'ip' ? 4 : 6, sets: new Map() };
+  const ctx: Ctx = { ix: buildIndex(input), fam, ipFam: fam === 'ip' ? 4 : 6, sets: new Map(), addr: new Map() };
   const chains: ChainContent[] = [baseChain(fam)];
   const maps: Record<Direction, MapContent> = {
     Ingress: { kind: 'map', name: INGRESS_MAP, type: [addrType(fam)], value: ['verdict'], comment: 'isolated local pods by address: their ingress chain', elements: [] },
