@@ -11,7 +11,7 @@ import { listNetns } from '../src/kernel/netns/namespace.js';
 import { findProcesses } from '../src/kernel/spawn-in-netns.js';
 import { sandboxNetnsName } from '../src/kubelet/container-spec.js';
 import { Rest } from '../src/kubelet/rest.js';
-import { hasCommand } from '../src/kubelet/self.js';
+import { hasCommand, hawserArgv } from '../src/kubelet/self.js';
 import { labPaths } from '../src/lab/components.js';
 import { labDown } from '../src/lab/down.js';
 import { labRestart } from '../src/lab/ops.js';
@@ -83,6 +83,23 @@ if (!hasCommand('apiserver')) {
     const r = await run(['kubectl', '--kubeconfig', labPaths(plan).hostKubeconfig, 'get', 'pods', '-o', 'wide'], { allowFailure: true, timeoutMs: 30_000 });
     t.equal(r.code, 0, r.stderr);
     for (const p of await pods()) t.match(r.stdout, new RegExp(`${p.metadata.name}\\s.*${p.status!.podIP!.replace(/\./g, '\\.')}\\s+${p.spec.nodeName}`), p.metadata.name);
+  });
+
+  t.test('the lab commands: kubeconfig, status, exec into node/pod/client, logs', async (t) => {
+    // `--name` right after the subcommand: after `--` it would belong to the command run.
+    const hawser = (cmd: string, sub: string, ...a: string[]) => run(hawserArgv(cmd, sub, '--name', name, ...a), { allowFailure: true, timeoutMs: 30_000 });
+    t.equal((await hawser('lab', 'kubeconfig')).stdout.trim(), labPaths(plan).hostKubeconfig, 'kubeconfig path');
+    const status = (await hawser('lab', 'status')).stdout;
+    t.match(status, /kubelet\s+node3\s+\d+\s+\S+-n3\s+running/, 'status: kubelet health per node');
+    t.match(status, /node2\s+True\s+192\.168\.56\.11/, 'status: nodes with Ready and IP');
+    const p = (await pods())[0]!;
+    t.match(status, new RegExp(`${p.metadata.name}\\s+Running\\s+${p.status!.podIP!.replace(/\./g, '\\.')}`), 'status: pods with IPs');
+    t.match((await hawser('lab', 'exec', 'node2', '--', 'ip', '-4', 'addr', 'show', 'eth0')).stdout, /192\.168\.56\.11\/24/, 'exec on a node');
+    t.match((await hawser('lab', 'exec', p.metadata.name, '--', 'ip', '-4', 'addr', 'show', 'eth0')).stdout, new RegExp(p.status!.podIP!.replace(/\./g, '\\.')), 'exec in a pod');
+    t.match((await hawser('lab', 'exec', 'client', '--', 'ip', '-4', 'addr', 'show', 'eth0')).stdout, /192\.168\.56\.2\/24/, 'exec on the client');
+    t.match((await hawser('lab', 'logs', 'kubelet', '--node', 'node1')).stdout, /node registered/, 'kubelet log');
+    const bad = await hawser('lab', 'logs', 'nonesuch');
+    t.not(bad.code, 0, 'unknown component is an error');
   });
 
   t.test('a second lab runs side by side with the same addresses, and goes without touching the first', async (t) => {
