@@ -159,6 +159,24 @@ export const CASES: Case[] = [
     }
     return t;
   }),
+  ok('interval sets: an identical interval again and an adjacent one are fine', [base, () => tx()
+    .add({ kind: 'set', name: 'cidrs', type: ['ipv4_addr'], flags: ['interval'] })
+    .add({ kind: 'element', set: 'cidrs', key: ['10.0.0.0/8'] })
+    .add({ kind: 'set', name: 'ports', type: ['inet_service'], flags: ['interval'] })
+    .add({ kind: 'element', set: 'ports', key: ['80-90'] })], () => tx()
+    .add({ kind: 'element', set: 'cidrs', key: ['10.0.0.0/8'] })
+    .add({ kind: 'element', set: 'cidrs', key: ['11.0.0.0/8'] })
+    .add({ kind: 'element', set: 'cidrs', key: ['9.1.2.3/7'] })
+    .add({ kind: 'element', set: 'ports', key: ['91-100'] })),
+  bad('an interval overlapping one already in the set', 'HAWSER_NFT_EXISTS', [base, () => tx()
+    .add({ kind: 'set', name: 'cidrs', type: ['ipv4_addr'], flags: ['interval'] })
+    .add({ kind: 'element', set: 'cidrs', key: ['10.0.0.0/8'] })], () => tx()
+    .add({ kind: 'element', set: 'cidrs', key: ['12.0.0.0/8'] })
+    .add({ kind: 'element', set: 'cidrs', key: ['10.1.0.0/16'] })),
+  bad('a port inside a range added earlier in the same transaction', 'HAWSER_NFT_INVALID', [base], () => tx()
+    .add({ kind: 'set', name: 'ports', type: ['inet_service'], flags: ['interval'] })
+    .add({ kind: 'element', set: 'ports', key: ['80-90'] })
+    .add({ kind: 'element', set: 'ports', key: ['85'] })),
   bad('jump to a missing chain in the 3rd operation', 'HAWSER_NFT_NOT_FOUND', [base], () => tx()
     .add({ kind: 'chain', name: 'new1' })
     .add({ kind: 'rule', chain: 'new1', rule: 'accept' })

@@ -39,3 +39,41 @@ export function partProblem(part: string, datatype: string | undefined, interval
   }
   return single(part, datatype) ? undefined : `${part} is not a valid ${datatype}`;
 }
+
+function numberOf(part: string, datatype: string): bigint | undefined {
+  if (datatype === 'ipv4_addr' || datatype === 'ipv6_addr') {
+    try {
+      return ipaddr.parse(part).toByteArray().reduce((a, b) => (a << 8n) | BigInt(b), 0n);
+    } catch {
+      return undefined;
+    }
+  }
+  if (datatype === 'inet_service' || datatype === 'integer' || datatype === 'mark') {
+    return /^(0x[0-9a-fA-F]+|\d+)$/.test(part) ? BigInt(part) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The closed range [lo, hi] a one-part key covers in an interval set (a prefix, a range or
+ * a single value), or undefined for datatypes the fake does not order. The kernel refuses an
+ * element that overlaps one already in the set ("interval overlaps with an existing one").
+ */
+export function intervalOf(part: string, datatype: string | undefined): [bigint, bigint] | undefined {
+  if (datatype === undefined) return undefined;
+  const prefix = /^(.+)\/(\d+)$/.exec(part);
+  if (prefix) {
+    const base = numberOf(prefix[1]!, datatype);
+    if (base === undefined) return undefined;
+    const bits = BigInt(datatype === 'ipv4_addr' ? 32 : 128) - BigInt(prefix[2]!);
+    return [base, base + (1n << bits) - 1n];
+  }
+  const range = /^([^-\s]+)-([^-\s]+)$/.exec(part);
+  if (range) {
+    const lo = numberOf(range[1]!, datatype);
+    const hi = numberOf(range[2]!, datatype);
+    return lo === undefined || hi === undefined ? undefined : [lo, hi];
+  }
+  const v = numberOf(part, datatype);
+  return v === undefined ? undefined : [v, v];
+}

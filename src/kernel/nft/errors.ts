@@ -8,7 +8,7 @@ export type NftErrorCode =
    *  target, @set) does not exist: ENOENT. */
   | 'HAWSER_NFT_NOT_FOUND'
   /** `create` of an existing object, `add` of an object whose definition differs, an
-   *  element with a different value: EEXIST. */
+   *  element with a different value, an interval overlapping one in the set: EEXIST. */
   | 'HAWSER_NFT_EXISTS'
   /** Deleting a chain that still has rules or is still a jump/goto target, a set still
    *  referenced by a rule: EBUSY. */
@@ -60,7 +60,7 @@ export const isPermission = (e: unknown): boolean => codeOf(e) === 'HAWSER_NFT_P
  */
 const PATTERNS: Array<[RegExp, NftErrorCode]> = [
   [/No such file or directory|does not exist|not found/i, 'HAWSER_NFT_NOT_FOUND'],
-  [/File exists/i, 'HAWSER_NFT_EXISTS'],
+  [/File exists|interval overlaps/i, 'HAWSER_NFT_EXISTS'],
   [/Device or resource busy/i, 'HAWSER_NFT_BUSY'],
   [/Operation not supported|not supported/i, 'HAWSER_NFT_UNSUPPORTED'],
   [/Too many links|Too many levels of symbolic links/i, 'HAWSER_NFT_LOOP'],

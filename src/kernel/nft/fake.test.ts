@@ -108,6 +108,15 @@ describe('FakeNft', () => {
     expect(is(failure(loaded(), build()))).toBe(true);
   });
 
+  it('refuses overlapping intervals: EEXIST against the set, INVALID within one batch', () => {
+    const f = loaded();
+    f.applySync(tx().add({ kind: 'set', name: 'cidrs', type: ['ipv4_addr'], flags: ['interval'] }).add({ kind: 'element', set: 'cidrs', key: ['10.0.0.0/8'] }));
+    expect(isExists(failure(f, tx().add({ kind: 'element', set: 'cidrs', key: ['10.9.0.0/16'] })))).toBe(true);
+    expect(isInvalid(failure(f, tx().add({ kind: 'element', set: 'cidrs', key: ['20.0.0.0/8'] }).add({ kind: 'element', set: 'cidrs', key: ['20.1.2.3'] })))).toBe(true);
+    f.applySync(tx().add({ kind: 'element', set: 'cidrs', key: ['10.0.0.0/8'] }).add({ kind: 'element', set: 'cidrs', key: ['11.0.0.0-11.0.0.255'] }));
+    expect(f.listTableSync('ip', T)!.sets.find((s) => s.name === 'cidrs')!.elements.map((e) => e.key[0])).toEqual(['10.0.0.0/8', '11.0.0.0-11.0.0.255']);
+  });
+
   it('destroy is delete-if-present', () => {
     const f = loaded();
     const before = f.dumpSync('ip', T);

@@ -8,12 +8,13 @@
 // element expiry over time, handles burnt by batches the kernel rejects.
 import type { NftBackend } from './backend.js';
 import { canonicalPart, canonicalRule } from './canonical.js';
-import { partProblem } from './datatypes.js';
+import { intervalOf, partProblem } from './datatypes.js';
 import { normalisedDump } from './dump.js';
 import { NftError } from './errors.js';
 import { Working, bump, fail, keyText, tableKey, type FRule, type FChain, type FTable, type WTable } from './fake-state.js';
 import { expandOps, type LowOp } from './render.js';
 import { jumpGraphProblem } from './jump-graph.js';
+import type { Overlay } from './overlay.js';
 import { ruleRefs, verdictTarget, type RuleRefs } from './refs.js';
 import type { ObjectRef, Transaction } from './transaction.js';
 import type {
@@ -279,6 +280,23 @@ function setOp(w: Working, verb: LowOp['verb'], o: NftSet | NftMap | Extract<Obj
   else view.elements.clear();
 }
 
+/**
+ * Linear in the set's size: interval sets (CIDRs, port ranges) stay small in hawser. nft
+ * reports an overlap with a committed element as "interval overlaps with an existing one"
+ * (EEXIST), and one with an element of the same batch as "conflicting intervals specified".
+ */
+function checkOverlap(existing: Overlay<ElementContent>, part: string, datatype: string | undefined, set: string): void {
+  const mine = intervalOf(part, datatype);
+  if (!mine) return;
+  for (const e of existing.values()) {
+    const other = intervalOf(e.key[0]!, datatype);
+    if (other && mine[0] <= other[1] && other[0] <= mine[1]) {
+      if (existing.changed(keyText(e.key))) fail('HAWSER_NFT_INVALID', `conflicting intervals ${part} and ${e.key[0]} in ${set}`);
+      fail('HAWSER_NFT_EXISTS', `interval ${part} overlaps ${e.key[0]} in ${set}`);
+    }
+  }
+}
+
 function elementOp(w: Working, verb: LowOp['verb'], o: Element): void {
   const t = w.table();
   const set = w.set(o.set);
@@ -316,6 +334,7 @@ function elementOp(w: Working, verb: LowOp['verb'], o: Element): void {
     if (verb === 'create' || keyText(old.value ?? []) !== keyText(value ?? [])) fail('HAWSER_NFT_EXISTS', `element ${k} exists in ${o.set}`);
     return;
   }
+  if (interval && key.length === 1) checkOverlap(set.elements, key[0]!, def.type[0], o.set);
   const e: ElementContent = { key, ...(value ? { value } : {}) };
   const timeout = o.timeout ?? def.timeout;
   if (timeout !== undefined) e.timeout = timeout;

@@ -15,6 +15,11 @@ export class Overlay<V> {
     return this.cleared ? undefined : this.base.get(k);
   }
 
+  /** Whether this transaction wrote `k` (set or deleted it). */
+  changed(k: string): boolean {
+    return this.delta.has(k);
+  }
+
   has(k: string): boolean {
     return this.get(k) !== undefined;
   }
