@@ -4,8 +4,9 @@
 // operation succeeds; each refusal carries the same catalogue code the real nft gives
 // (netns-tests/nft-differential.t.ts checks both side by side).
 //
-// Not modelled: rule syntax (any text is accepted, then canonicalised), interval overlap,
-// element expiry over time, handles burnt by batches the kernel rejects.
+// Not modelled: rule syntax (any text is accepted, then canonicalised), overlaps of
+// concatenated interval keys, element expiry over time, handles burnt by batches the kernel
+// rejects.
 import type { NftBackend } from './backend.js';
 import { canonicalPart, canonicalRule } from './canonical.js';
 import { intervalOf, partProblem } from './datatypes.js';
