@@ -6,11 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { listNetns } from '../src/kernel/netns/namespace.js';
+import { netnsPids, pidAlive, signalPid } from '../src/kernel/spawn-in-netns.js';
 import { sandboxNetnsName } from '../src/kubelet/container-spec.js';
 import { Rest } from '../src/kubelet/rest.js';
 import { hasCommand } from '../src/kubelet/self.js';
 import { labPaths } from '../src/lab/components.js';
 import { labDown } from '../src/lab/down.js';
+import { labRestart } from '../src/lab/ops.js';
+import { readLabState } from '../src/lab/state.js';
 import { labUp } from '../src/lab/up.js';
 import { waitFor } from '../src/lab/wait.js';
 import type { LabPlan } from '../src/lab/plan.js';
@@ -108,6 +111,24 @@ if (!hasCommand('apiserver')) {
     t.match((await get('once')).status?.containerStatuses?.[0]?.state, { terminated: { exitCode: 0 } }, 'terminated with exit 0');
     await waitFor('flaky restarted', async () => ((await get('flaky')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 30_000);
     t.not((await get('flaky')).status?.phase, 'Failed', 'OnFailure keeps the pod going');
+  });
+
+  t.test('a pod deleted while its kubelet is down is cleaned up by the next kubelet: no leak', async (t) => {
+    await create('orphan', { terminationGracePeriodSeconds: 2, containers: [{ name: 'echo', image: 'hawser/echo', readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] });
+    await waitFor('orphan ready', async () => ready(await get('orphan')), 30_000);
+    const p = await get('orphan');
+    const netns = sandboxNetnsName(plan.podNetnsPrefix, p.metadata.uid);
+    const kubelet = readLabState(name)!.state.processes.find((x) => x.component === 'kubelet')!;
+    signalPid(kubelet.pid, 'SIGKILL');
+    await waitFor('the kubelet to die', () => !pidAlive(kubelet.pid), 10_000);
+    await api.delete('/api/v1/namespaces/default/pods/orphan');
+    const pids = await netnsPids(netns);
+    t.ok(pids.length > 0, 'the container outlives its kubelet');
+    await labRestart(name, 'kubelet');
+    await waitFor('the pod object to go', async () => !(await get('orphan').then(() => true, () => false)), 30_000);
+    await waitFor('its sandbox to go', async () => !(await listNetns()).includes(netns), 10_000);
+    t.notOk(pids.some(pidAlive), 'its processes are gone');
+    t.notOk(existsSync(`${plan.nodes[0]!.stateDir}/kubelet/pods/${p.metadata.uid}.json`), 'its record is gone');
   });
 
   t.test('graceful deletion: SIGTERM reaches the container, then the sandbox goes', async (t) => {
