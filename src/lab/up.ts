@@ -21,6 +21,8 @@ export interface UpOptions extends LabOptions {
   progress?: Progress;
   /** How long to wait for every node to be Ready (ms). */
   readyTimeoutMs?: number;
+  /** Aborted by an interrupt whose handler tears down itself: no second teardown here. */
+  signal?: AbortSignal;
 }
 
 export interface UpResult { plan: LabPlan; state: LabState }
@@ -75,8 +77,10 @@ export async function labUp(opts: UpOptions): Promise<UpResult> {
     if (withAgent) await ensurePodCIDRs(api, plan, progress);
     return { plan, state };
   } catch (err) {
-    progress(`lab up failed: ${(err as Error).message}; logs in ${paths.logDir}; tearing down`);
-    await labDown({ name: opts.name, stateRoot: opts.stateRoot, keepLogs: `${plan.stateDir}.failed-logs` }).catch(() => {});
+    if (opts.signal?.aborted) throw err;
+    const kept = `${plan.stateDir}.failed-logs`;
+    progress(`lab up failed: ${(err as Error).message}; tearing down (logs kept in ${kept})`);
+    await labDown({ name: opts.name, stateRoot: opts.stateRoot, keepLogs: kept }).catch(() => {});
     throw err;
   }
 }

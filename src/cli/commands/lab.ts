@@ -20,9 +20,20 @@ export function register(program: Command): void {
       if (o.routing !== 'host-gw' && o.routing !== 'vxlan') throw new Error('--routing must be host-gw or vxlan');
       if (!['auto', 'hawser', 'reference'].includes(o.cni)) throw new Error('--cni must be auto, hawser or reference');
       const started = Date.now();
+      // Ctrl-C half-way: remove what was built rather than leave a half lab behind.
+      const interrupt = new AbortController();
+      process.once('SIGINT', () => {
+        interrupt.abort();
+        say('interrupted: tearing down');
+        void import('../../lab/down.js').then(({ labDown }) => labDown({ name: o.name, progress: say })).finally(() => process.exit(130));
+      });
       const { plan } = await labUp({
         name: o.name, nodes: Number(o.nodes), storage: o.storage, routing: o.routing,
-        cni: o.cni as 'auto' | 'hawser' | 'reference', progress: say,
+        cni: o.cni as 'auto' | 'hawser' | 'reference', progress: say, signal: interrupt.signal,
+      }).catch((err: unknown) => {
+        // The interrupt handler owns the exit; its teardown is still running.
+        if (interrupt.signal.aborted) return new Promise<never>(() => {});
+        throw err;
       });
       say(`up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       console.log(usage(plan));
