@@ -98,6 +98,7 @@ if (!hasCommand('apiserver')) {
     t.match((await hawser('lab', 'exec', p.metadata.name, '--', 'ip', '-4', 'addr', 'show', 'eth0')).stdout, new RegExp(p.status!.podIP!.replace(/\./g, '\\.')), 'exec in a pod');
     t.match((await hawser('lab', 'exec', 'client', '--', 'ip', '-4', 'addr', 'show', 'eth0')).stdout, /192\.168\.56\.2\/24/, 'exec on the client');
     t.match((await hawser('lab', 'logs', 'kubelet', '--node', 'node1')).stdout, /node registered/, 'kubelet log');
+    t.match((await hawser('lab', 'logs', `pod/${p.metadata.name}`)).stdout, /echo server listening/, 'a pod\'s container log');
     const bad = await hawser('lab', 'logs', 'nonesuch');
     t.not(bad.code, 0, 'unknown component is an error');
   });

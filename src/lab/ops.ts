@@ -1,5 +1,5 @@
 // The everyday lab commands over a running lab: status, exec, logs, kubeconfig.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { runInteractive, runsArgv, signalPid, spawnDetached, terminate } from '../kernel/spawn-in-netns.js';
 import { sandboxNetnsName } from '../kubelet/container-spec.js';
 import { Rest } from '../kubelet/rest.js';
@@ -88,6 +88,18 @@ export function labLogFiles(name: string, component: string, node?: string, stat
     throw new Error(`no component ${component}${node ? ` on ${node}` : ''} (components: ${known})`);
   }
   return files.filter(existsSync);
+}
+
+/** A pod's container logs (`pod/<name>`): the kubelet keeps one file per container. */
+export async function podLogFiles(name: string, pod: string, namespace = 'default', container?: string, stateRoot?: string): Promise<string[]> {
+  const { plan } = openLab(name, stateRoot);
+  const p = await labApi(plan).get<Obj>(`/api/v1/namespaces/${namespace}/pods/${pod}`);
+  const node = plan.nodes.find((n) => n.nodeName === p.spec?.nodeName);
+  if (!node) throw new Error(`pod ${namespace}/${pod} is not on a node of lab ${name}`);
+  const dir = `${node.stateDir}/kubelet/pods/${p.metadata.uid}`;
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.log') && (!container || f === `${container}.log`)).map((f) => `${dir}/${f}`) : [];
+  if (files.length === 0) throw new Error(`no logs yet for pod ${namespace}/${pod}${container ? ` container ${container}` : ''}`);
+  return files;
 }
 
 export function readLogs(files: string[]): string {

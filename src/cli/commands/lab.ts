@@ -78,13 +78,18 @@ export function register(program: Command): void {
     });
 
   lab.command('logs')
-    .description('log of a component: apiserver, etcd, kubelet, agent, forward-cp, forward-host')
+    .description('log of a component (apiserver, etcd, kubelet, agent, forward-cp, forward-host) or of a pod (pod/NAME)')
     .argument('<component>')
     .option('--name <name>', 'lab name', 'lab')
     .option('--node <node>', 'only this node (kubelet, agent)')
-    .action(async (component: string, o: { name: string; node?: string }) => {
-      const { labLogFiles, readLogs } = await import('../../lab/ops.js');
-      process.stdout.write(readLogs(labLogFiles(o.name, component, o.node)));
+    .option('-n, --namespace <ns>', 'pod namespace', 'default')
+    .option('-c, --container <name>', 'one container of the pod')
+    .action(async (component: string, o: { name: string; node?: string; namespace: string; container?: string }) => {
+      const { labLogFiles, podLogFiles, readLogs } = await import('../../lab/ops.js');
+      const files = component.startsWith('pod/')
+        ? await podLogFiles(o.name, component.slice(4), o.namespace, o.container)
+        : labLogFiles(o.name, component, o.node);
+      process.stdout.write(readLogs(files));
     });
 
   lab.command('restart')
