@@ -96,11 +96,17 @@ export class NodeHeartbeat {
       await this.api.patch(`${path}/${this.id.nodeName}`, { spec }, 'merge');
     } catch (err) {
       if (!isNotFoundError(err)) throw err;
-      await this.ensureLeaseNamespace();
-      await this.api.post(path, {
+      const lease = {
         apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
         metadata: { name: this.id.nodeName, namespace: LEASE_NAMESPACE },
         spec: { ...spec, acquireTime: spec.renewTime },
+      };
+      // kube-node-lease is a system namespace the apiserver creates; only where it is
+      // missing (and we may create namespaces — a node identity may not) create it first.
+      await this.api.post(path, lease).catch(async (e: unknown) => {
+        if (!isNotFoundError(e)) throw e;
+        await this.ensureLeaseNamespace();
+        await this.api.post(path, lease);
       });
     }
   }

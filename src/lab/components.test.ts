@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controlPlaneComponents, labPaths, nodeComponents } from './components.js';
+import { controlPlaneComponents, labPaths, nodeComponents, nodePaths, nodeTokenFile } from './components.js';
 import { isLabForwarder } from './down.js';
 import { planLab } from './plan.js';
 
@@ -31,6 +31,15 @@ describe('lab components', () => {
     const kubelet = nodeComponents(plan, node, { cni: 'reference', withAgent: false });
     expect(kubelet.map((c) => c.component)).toEqual(['kubelet']);
     expect(kubelet[0]!.args).toEqual(expect.arrayContaining(['--cni-bin-dir', '/usr/lib/cni', '--netns-prefix', 'hl-lab-p-']));
+  });
+
+  it('gives every node its own identity: a token line per node, its own kubeconfig', () => {
+    expect(nodeTokenFile(plan, { node1: 'aa', node2: 'bb' })).toBe('aa,system:node:node1,node-node1,"system:nodes"\nbb,system:node:node2,node-node2,"system:nodes"\n');
+    expect(controlPlaneComponents(plan)[0]!.args).toEqual(expect.arrayContaining(['--token-file', labPaths(plan).tokenFile]));
+    const node = plan.nodes[0]!;
+    for (const c of nodeComponents(plan, node, { cni: 'hawser', withAgent: true })) {
+      expect(c.args[c.args.indexOf('--kubeconfig') + 1]).toBe(nodePaths(plan, node, 'hawser').kubeconfig);
+    }
   });
 
   it('recognises only its own lab\'s forwarders', () => {

@@ -18,8 +18,10 @@ export interface ComponentSpec {
 export interface LabPaths {
   apiserverDir: string;
   adminKubeconfig: string;
-  /** The kubeconfig nodes use (server = the apiserver's underlay address). */
+  /** The admin kubeconfig retargeted at the apiserver's underlay address. */
   nodeKubeconfig: string;
+  /** Static tokens of the node identities (system:node:<name>, group system:nodes). */
+  tokenFile: string;
   hostKubeconfig: string;
   apiserverSocket: string;
   hostPortFile: string;
@@ -33,6 +35,7 @@ export function labPaths(plan: LabPlan): LabPaths {
     apiserverDir: `${cp}/apiserver`,
     adminKubeconfig: `${cp}/apiserver/admin.kubeconfig`,
     nodeKubeconfig: `${cp}/node.kubeconfig`,
+    tokenFile: `${cp}/node-tokens.csv`,
     hostKubeconfig: `${plan.stateDir}/kubeconfig`,
     apiserverSocket: `${plan.stateDir}/apiserver.sock`,
     hostPortFile: `${plan.stateDir}/host-port`,
@@ -42,6 +45,8 @@ export function labPaths(plan: LabPlan): LabPaths {
 }
 
 export interface NodePaths {
+  /** This node's own identity (system:node:<name>): RBAC role + NodeRestriction apply. */
+  kubeconfig: string;
   cniBinDir: string;
   cniConfDir: string;
   cniDataDir: string;
@@ -51,12 +56,18 @@ export interface NodePaths {
 
 export function nodePaths(plan: LabPlan, node: LabNode, cni: CniMode): NodePaths {
   return {
+    kubeconfig: `${node.stateDir}/kubeconfig`,
     cniBinDir: cni === 'reference' ? REFERENCE_CNI_BIN_DIR : `${node.stateDir}/cni/bin`,
     cniConfDir: `${node.stateDir}/cni/net.d`,
     cniDataDir: `${node.stateDir}/cni/data`,
     podCIDRFile: `${node.stateDir}/cni/data/pod-cidr`,
     kubeletDir: `${node.stateDir}/kubelet`,
   };
+}
+
+/** kube-apiserver --token-auth-file lines: token,user,uid,"groups". */
+export function nodeTokenFile(plan: LabPlan, tokens: Record<string, string>): string {
+  return plan.nodes.map((n) => `${tokens[n.nodeName]},system:node:${n.nodeName},node-${n.nodeName},"system:nodes"`).join('\n') + '\n';
 }
 
 export const apiserverURL = (plan: LabPlan): string => `https://${plan.controlPlane.ip}:${plan.controlPlane.apiserverPort}`;
@@ -80,7 +91,7 @@ export function controlPlaneComponents(plan: LabPlan): ComponentSpec[] {
     component: 'apiserver', netns: cp.netns, logFile: `${p.logDir}/apiserver.log`,
     // 127.0.0.1 as a SAN: the machine's kubectl reaches it through the forwarders, TLS intact.
     args: ['apiserver', '--data-dir', p.apiserverDir, '--listen', `${cp.ip}:${cp.apiserverPort}`, ...storage,
-      '--advertise-address', cp.ip, '--tls-san', '127.0.0.1',
+      '--advertise-address', cp.ip, '--tls-san', '127.0.0.1', '--token-file', p.tokenFile,
       '--service-cidr', plan.serviceCIDR, '--cluster-cidr', plan.clusterCIDR, '--lb-pool', plan.lbPool],
   });
   out.push({
@@ -106,14 +117,14 @@ export function nodeComponents(plan: LabPlan, node: LabNode, opts: NodeComponent
   if (opts.withAgent) {
     out.push({
       component: 'agent', node: node.nodeName, netns: node.netns, logFile: `${p.logDir}/agent-${node.nodeName}.log`,
-      args: ['agent', '--kubeconfig', p.nodeKubeconfig, '--node-name', node.nodeName, '--node-ip', node.ip,
+      args: ['agent', '--kubeconfig', np.kubeconfig, '--node-name', node.nodeName, '--node-ip', node.ip,
         '--cluster-cidr', plan.clusterCIDR, '--service-cidr', plan.serviceCIDR, '--routing', plan.routing,
         '--pod-cidr-file', np.podCIDRFile, '--healthz-bind', `${node.ip}:10256`, '--metrics-bind', '127.0.0.1:10249'],
     });
   }
   out.push({
     component: 'kubelet', node: node.nodeName, netns: node.netns, logFile: `${p.logDir}/kubelet-${node.nodeName}.log`,
-    args: ['kubelet', '--kubeconfig', p.nodeKubeconfig, '--node-name', node.nodeName, '--node-ip', node.ip,
+    args: ['kubelet', '--kubeconfig', np.kubeconfig, '--node-name', node.nodeName, '--node-ip', node.ip,
       '--cni-bin-dir', np.cniBinDir, '--cni-conf-dir', np.cniConfDir, '--data-dir', np.kubeletDir,
       '--netns-prefix', plan.podNetnsPrefix],
   });

@@ -1,6 +1,7 @@
 // `hawser lab up`: build the network, start the control plane and the kubeconfig
 // forwarders, install CNI on every node, start agents and kubelets, wait until every
 // node is Ready. Any failure tears the half-built lab down again (down.ts).
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { run } from '../kernel/exec.js';
@@ -8,7 +9,7 @@ import { spawnDetached, pidAlive } from '../kernel/spawn-in-netns.js';
 import { hasCommand, hawserArgv } from '../kubelet/self.js';
 import { Rest } from '../kubelet/rest.js';
 import { referenceConflist } from './cni-config.js';
-import { apiserverURL, controlPlaneComponents, labPaths, nodeComponents, nodePaths, type ComponentSpec } from './components.js';
+import { apiserverURL, controlPlaneComponents, labPaths, nodeComponents, nodePaths, nodeTokenFile, type ComponentSpec } from './components.js';
 import { hostKubeconfig } from './kubeconfig.js';
 import { applyLabNetwork, labNamespaces, type Progress } from './network.js';
 import { planLab, type LabNode, type LabOptions, type LabPlan } from './plan.js';
@@ -44,6 +45,10 @@ export async function labUp(opts: UpOptions): Promise<UpResult> {
     for (const d of [plan.stateDir, paths.logDir, paths.apiserverDir, ...plan.nodes.map((n) => n.stateDir)]) mkdirSync(d, { recursive: true, mode: 0o700 });
     writeLabState(plan, state);
     await applyLabNetwork(plan, progress);
+    // Each node runs as itself (system:node:<name>), as kubelets do with their client
+    // certificates: RBAC and NodeRestriction then hold the lab's nodes to their own objects.
+    const tokens = Object.fromEntries(plan.nodes.map((n) => [n.nodeName, randomBytes(24).toString('hex')]));
+    writeFileSync(paths.tokenFile, nodeTokenFile(plan, tokens), { mode: 0o600 });
 
     for (const spec of controlPlaneComponents(plan)) {
       await start(plan, state, spec, progress);
@@ -56,6 +61,9 @@ export async function labUp(opts: UpOptions): Promise<UpResult> {
     const admin = readFileSync(paths.adminKubeconfig, 'utf8');
     writeFileSync(paths.hostKubeconfig, hostKubeconfig(admin, state.hostPort, plan.name), { mode: 0o600 });
     writeFileSync(paths.nodeKubeconfig, retarget(admin, apiserverURL(plan)), { mode: 0o600 });
+    for (const node of plan.nodes) {
+      writeFileSync(nodePaths(plan, node, cni).kubeconfig, nodeKubeconfig(admin, apiserverURL(plan), node.nodeName, tokens[node.nodeName]!), { mode: 0o600 });
+    }
     state.kubeconfig = paths.hostKubeconfig;
     writeLabState(plan, state);
     const api = Rest.fromFile(paths.hostKubeconfig);
@@ -97,6 +105,20 @@ async function start(plan: LabPlan, state: LabState, spec: ComponentSpec, progre
 function processDied(state: LabState, component: string): string | undefined {
   const p = state.processes.find((x) => x.component === component);
   return p && !pidAlive(p.pid) ? `${component} exited (log: ${p.logFile})` : undefined;
+}
+
+/** The admin kubeconfig's cluster (server, CA) with a node's own token as the only user. */
+function nodeKubeconfig(adminYaml: string, server: string, nodeName: string, token: string): string {
+  const doc = parse(adminYaml) as { clusters?: { name: string; cluster: Record<string, unknown> }[] };
+  const cluster = { ...(doc.clusters?.[0]?.cluster ?? {}), server };
+  const user = `system:node:${nodeName}`;
+  return stringify({
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'lab', cluster }],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: user, context: { cluster: 'lab', user } }],
+    'current-context': user,
+  });
 }
 
 function retarget(adminYaml: string, server: string): string {
