@@ -32,8 +32,10 @@ async function curl(netns: string, url: string): Promise<string> {
   }
 }
 
+/** Whether a component's nftables table exists on a node (any family): how the demo knows it runs. */
 async function hasTable(netns: string, table: string): Promise<boolean> {
-  return (await run(['nft', 'list', 'table', 'ip', table], { netns, allowFailure: true })).code === 0;
+  const r = await run(['nft', 'list', 'tables'], { netns, allowFailure: true });
+  return r.code === 0 && r.stdout.split('\n').some((l) => l.trim().split(/\s+/)[2] === table);
 }
 
 async function demoPods(api: Rest): Promise<Pod[]> {
