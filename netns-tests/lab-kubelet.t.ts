@@ -135,9 +135,13 @@ if (!hasCommand('apiserver')) {
     const mark = `${tmp}/term`;
     await create('graceful', {
       terminationGracePeriodSeconds: 10,
-      containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', `trap 'echo got-term > ${mark}; exit 0' TERM; while true; do sleep 0.1; done`] }],
+      // Ready only once the trap is installed: a SIGTERM before that would kill sh outright.
+      containers: [{
+        name: 'c', image: 'busybox', command: ['sh', '-c', `trap 'echo got-term > ${mark}; exit 0' TERM; touch ${mark}.armed; while true; do sleep 0.1; done`],
+        readinessProbe: { exec: { command: ['test', '-e', `${mark}.armed`] }, periodSeconds: 1 },
+      }],
     });
-    await waitFor('graceful running', async () => (await get('graceful')).status?.phase === 'Running', 30_000);
+    await waitFor('graceful ready (trap armed)', async () => ready(await get('graceful')), 30_000);
     const p = await get('graceful');
     await api.delete('/api/v1/namespaces/default/pods/graceful');
     await waitFor('the pod object to go', async () => !(await get('graceful').then(() => true, () => false)), 30_000);
