@@ -62,6 +62,18 @@ export class Rest {
   }
 
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', timeoutMs = 15_000): Promise<T> {
+    try {
+      return await this.once<T>(method, path, body, contentType, timeoutMs);
+    } catch (err) {
+      // A kept-alive socket the server (or the lab's forwarder) closed while idle fails
+      // the next request with ECONNRESET before it was processed: a GET is safe to repeat.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (method !== 'GET' || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw err;
+      return this.once<T>(method, path, body, contentType, timeoutMs);
+    }
+  }
+
+  private async once<T>(method: string, path: string, body: unknown, contentType: string, timeoutMs: number): Promise<T> {
     const opts = this.options(method, path, timeoutMs);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) opts.headers = { ...opts.headers, 'content-type': contentType, 'content-length': Buffer.byteLength(payload) };
