@@ -1,14 +1,19 @@
-// `hawser agent`: the per-node daemon. Informers over the public API feed the components;
-// each component tracks changes and syncs on its own schedule; /healthz reports them all.
+// `hawser agent`: the per-node daemon. One informer per watched kind over the public API
+// feeds every component that needs the kind; each component tracks changes and syncs on
+// its own schedule (DESIGN rule 5); /healthz reports them all.
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Server } from 'node:http';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../client/kubeconfig.js';
-import { NODES, watch } from '../client/kinds.js';
+import { ENDPOINT_SLICES, NAMESPACES, NETWORK_POLICIES, NODES, PODS, SERVICES, watch, type KindSpec } from '../client/kinds.js';
 import type { RunningInformer } from '../client/informer.js';
+import type { Scheduler } from '../../proxy/index.js';
 import type { Logger } from '../log.js';
 import { startHealthServer, startMetricsServer, type HealthSource } from './health.js';
+import { NetworkPolicyAgent } from './network-policy.js';
 import { NodeNetworkController } from './node-network.js';
 import type { RoutingMode } from './node-routes.js';
+import { ServiceProxy } from './service-proxy.js';
 
 export interface AgentOptions {
   kubeconfig?: string;
@@ -20,11 +25,30 @@ export interface AgentOptions {
   podCIDRFile: string;
   healthzBind: string;
   metricsBind: string;
+  /** Run the service proxy (table hawser-proxy). */
+  proxy: boolean;
+  /** Enforce NetworkPolicies (table hawser-policy). */
+  networkPolicy: boolean;
+  scheduler: Scheduler;
+  masqueradeAll: boolean;
+  policyDeny: 'drop' | 'reject';
+  logDenied: boolean;
+  minSyncIntervalMs: number;
   log: Logger;
 }
 
 export interface RunningAgent {
+  proxy?: ServiceProxy;
+  policy?: NetworkPolicyAgent;
   stop(): Promise<void>;
+}
+
+/** Upstream kube-proxy's list selector: Services handed to another proxy, and headless ones, are not ours. */
+export const PROXIED_SERVICES = '!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless';
+
+interface Subscriber<T> {
+  change(prev: T | undefined, cur: T | undefined): void;
+  synced(): void;
 }
 
 export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
@@ -35,29 +59,65 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const informers: RunningInformer<never>[] = [];
   const sources: HealthSource[] = [];
-  const onError = (kind: string) => (err: unknown) => log.warn({ kind, err: String(err) }, 'watch failed; restarting');
+  const subscribe = <T extends KubernetesObject>(kind: KindSpec<T>, subs: Subscriber<T>[], sel: { labelSelector?: string } = {}) => {
+    if (subs.length === 0) return;
+    informers.push(watch(kc, kind, {
+      onChange: (p, c) => { for (const s of subs) s.change(p, c); },
+      onSynced: () => { for (const s of subs) s.synced(); },
+      onError: (err) => log.warn({ kind: kind.path, err: String(err) }, 'watch failed; restarting'),
+    }, sel) as unknown as RunningInformer<never>);
+  };
 
   const nodeNet = new NodeNetworkController({
     nodeName: opts.nodeName, nodeIP: opts.nodeIP, clusterCIDR: opts.clusterCIDR,
     routing: opts.routing, podCIDRFile: opts.podCIDRFile, log: log.child({ component: 'node-network' }),
   });
   sources.push(nodeNet);
-  informers.push(watch(kc, NODES, {
-    onChange: (p, c) => nodeNet.onNodeChange(p, c),
-    onSynced: () => nodeNet.onSynced(),
-    onError: onError('nodes'),
-  }) as RunningInformer<never>);
+
+  const proxy = opts.proxy ? new ServiceProxy({
+    nodeName: opts.nodeName, nodeIP: opts.nodeIP, clusterCIDR: opts.clusterCIDR, serviceCIDR: opts.serviceCIDR,
+    scheduler: opts.scheduler, masqueradeAll: opts.masqueradeAll, minSyncIntervalMs: opts.minSyncIntervalMs,
+    registry, log: log.child({ component: 'service-proxy' }),
+  }) : undefined;
+  if (proxy) sources.push(proxy);
+
+  const policy = opts.networkPolicy ? new NetworkPolicyAgent({
+    nodeName: opts.nodeName, nodeIP: opts.nodeIP, denyVerdict: opts.policyDeny, logDenied: opts.logDenied,
+    minSyncIntervalMs: opts.minSyncIntervalMs, registry, log: log.child({ component: 'network-policy' }),
+  }) : undefined;
+  if (policy) {
+    sources.push(policy);
+    await policy.ensureBridgeFiltering();
+  }
+
+  const some = <T>(...xs: (Subscriber<T> | undefined)[]) => xs.filter((x): x is Subscriber<T> => x !== undefined);
+  subscribe(NODES, some(
+    { change: (p, c) => nodeNet.onNodeChange(p, c), synced: () => nodeNet.onSynced() },
+    proxy && { change: (p, c) => proxy.onNode(p, c), synced: () => proxy.listed('Node') },
+    policy && { change: (p, c) => policy.onNode(p, c), synced: () => undefined },
+  ));
+  subscribe(SERVICES, some(proxy && { change: (p, c) => proxy.onService(p, c), synced: () => proxy.listed('Service') }), { labelSelector: PROXIED_SERVICES });
+  subscribe(ENDPOINT_SLICES, some(proxy && { change: (p, c) => proxy.onEndpointSlice(p, c), synced: () => proxy.listed('EndpointSlice') }));
+  subscribe(NETWORK_POLICIES, some(policy && { change: (p, c) => policy.onPolicy(p, c), synced: () => policy.listed('policies') }));
+  subscribe(PODS, some(policy && { change: (p, c) => policy.onPod(p, c), synced: () => policy.listed('pods') }));
+  subscribe(NAMESPACES, some(policy && { change: (p, c) => policy.onNamespace(p, c), synced: () => policy.listed('namespaces') }));
 
   const servers: Server[] = [
     await startHealthServer(opts.healthzBind, sources),
     await startMetricsServer(opts.metricsBind, registry),
   ];
-  log.info({ node: opts.nodeName, routing: opts.routing, healthz: opts.healthzBind, metrics: opts.metricsBind }, 'agent started');
+  log.info({
+    node: opts.nodeName, routing: opts.routing, proxy: opts.proxy, networkPolicy: opts.networkPolicy,
+    healthz: opts.healthzBind, metrics: opts.metricsBind,
+  }, 'agent started');
 
   return {
+    proxy, policy,
     async stop() {
       nodeNet.stop();
       await Promise.all(informers.map((i) => i.stop()));
+      await proxy?.stop();
+      await policy?.stop();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     },
   };
