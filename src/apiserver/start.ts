@@ -8,6 +8,7 @@ import { openStorage, type Backend } from './storage/index.js';
 import { TokenAuthenticator, parseTokenFile } from './auth/tokens.js';
 import { ADMIN_USER, ensureAdminToken, ensurePki } from './pki.js';
 import { renderKubeconfig } from './kubeconfig.js';
+import { installAllocators, startControllers, type RunningControllers } from '../controllers/index.js';
 
 export interface StartOptions {
   dataDir: string;
@@ -22,10 +23,20 @@ export interface StartOptions {
   insecure?: boolean;
   /** Extra identities, in the static token file format. */
   tokenFile?: string;
-  /** Allocator settings for the controllers (issue 4); stored, not used yet. */
+  /** ClusterIP range of the Service allocator (always installed: allocation is apiserver semantics). */
   serviceCidr?: string;
+  /** NodePort range, "first-last" (default 30000-32767). */
+  nodePortRange?: string;
+  /** Pod network the node-ipam controller splits into per-node CIDRs. */
   clusterCidr?: string;
+  /** LoadBalancer address pool. */
   lbPool?: string;
+  /**
+   * Run the controllers (EndpointSlices, LoadBalancer IPs, node IPAM, scheduler, workloads,
+   * GC, node lifecycle) in this process. Default true; tests of pure API semantics turn
+   * them off.
+   */
+  controllers?: boolean;
   logger?: ApiServerOptions['logger'];
   /** Admission plugins (e.g. the allocators of issue 4) to run inside every write. */
   admission?: ApiServerOptions['admission'];
@@ -71,8 +82,24 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
       bookmarkIntervalMs: o.bookmarkIntervalMs,
       serverAddress: `${o.advertiseAddress ?? clientHost}:${port}`,
     });
-    await app.listen({ host, port });
+    const log = app.log;
+    const allocators = await installAllocators(app.hawser, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange, log });
+    let controllers: RunningControllers | undefined;
+    const stopControl = async () => {
+      await controllers?.stop();
+      allocators.stop();
+    };
+    try {
+      await app.listen({ host, port });
+    } catch (e) {
+      await stopControl();
+      await app.close();
+      throw e;
+    }
     const actual = (app.server.address() as AddressInfo).port;
+    // The `kubernetes` Service in default points pods at this apiserver.
+    await allocators.ensureKubernetesService({ address: o.advertiseAddress ?? clientHost, port: actual });
+    if (o.controllers !== false) controllers = await startControllers(app.hawser, { clusterCidr: o.clusterCidr, lbPool: o.lbPool, log });
     const hostForUrl = clientHost.includes(':') ? `[${clientHost}]` : clientHost;
     const url = `${pki ? 'https' : 'http'}://${hostForUrl}:${actual}`;
     const kubeconfigPath = join(o.dataDir, 'admin.kubeconfig');
@@ -85,6 +112,7 @@ export async function startApiServer(o: StartOptions): Promise<RunningApiServer>
       app,
       config: { serviceCidr: o.serviceCidr ?? '10.96.0.0/16', clusterCidr: o.clusterCidr ?? '10.244.0.0/16', lbPool: o.lbPool ?? '192.168.56.200-192.168.56.250' },
       async close() {
+        await stopControl();
         await app.close();
         await storage.close();
       },

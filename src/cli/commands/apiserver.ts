@@ -16,6 +16,8 @@ interface Flags {
   serviceCidr: string;
   clusterCidr: string;
   lbPool: string;
+  nodePortRange: string;
+  controllers: boolean;
   logFormat: string;
   logLevel: string;
 }
@@ -36,6 +38,8 @@ export function register(program: Command): void {
     .option('--service-cidr <cidr>', 'ClusterIP range (used by the allocators)', '10.96.0.0/16')
     .option('--cluster-cidr <cidr>', 'pod network, split into per-node /24s', '10.244.0.0/16')
     .option('--lb-pool <range>', 'LoadBalancer address pool', '192.168.56.200-192.168.56.250')
+    .option('--node-port-range <range>', 'NodePort range', '30000-32767')
+    .option('--no-controllers', 'serve the API only: no EndpointSlice, LoadBalancer, node-ipam, scheduler, workload, GC or node-lifecycle controllers (Service IP and NodePort allocation still run)')
     .option('--log-format <fmt>', 'json | text', 'json')
     .option('--log-level <level>', 'pino level', 'info')
     .action(async (f: Flags) => {
@@ -56,6 +60,8 @@ export function register(program: Command): void {
         serviceCidr: f.serviceCidr,
         clusterCidr: f.clusterCidr,
         lbPool: f.lbPool,
+        nodePortRange: f.nodePortRange,
+        controllers: f.controllers,
         logger,
       });
       srv.app.log.info({ url: srv.url, kubeconfig: srv.kubeconfigPath, storage: f.storage }, 'apiserver ready');
