@@ -3,7 +3,7 @@
 # the kernel tools it drives, the reference CNI plugins and etcd used by the tests, and npm deps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(nftables iproute2 conntrack iputils-ping socat ncat containernetworking-plugins etcd-server kmod procps)
+pkgs=(nftables iproute2 conntrack iputils-ping iputils-arping socat ncat containernetworking-plugins etcd-server kmod procps)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

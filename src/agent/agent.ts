@@ -5,12 +5,15 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Server } from 'node:http';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../client/kubeconfig.js';
-import { ENDPOINT_SLICES, NAMESPACES, NETWORK_POLICIES, NODES, PODS, SERVICES, watch, type KindSpec } from '../client/kinds.js';
+import { AGENT_LEASES, ENDPOINT_SLICES, NAMESPACES, NETWORK_POLICIES, NODES, PODS, SERVICES, watch, type KindSpec } from '../client/kinds.js';
 import type { RunningInformer } from '../client/informer.js';
 import type { Scheduler } from '../../proxy/index.js';
 import type { Logger } from '../log.js';
 import { startHealthServer, startMetricsServer, type HealthSource } from './health.js';
 import { NetworkPolicyAgent } from './network-policy.js';
+import { LbAnnouncer } from './lb-announcer.js';
+import { AGENT_LEASE_LABEL } from './agent-lease.js';
+import { restFromKubeConfig } from '../client/rest-access.js';
 import { NodeNetworkController } from './node-network.js';
 import type { RoutingMode } from './node-routes.js';
 import { ServiceProxy } from './service-proxy.js';
@@ -29,6 +32,8 @@ export interface AgentOptions {
   proxy: boolean;
   /** Enforce NetworkPolicies (table hawser-policy). */
   networkPolicy: boolean;
+  /** Announce LoadBalancer IPs on the node's L2 segment (ARP), as MetalLB's layer-2 mode. */
+  announceLoadBalancerIPs: boolean;
   scheduler: Scheduler;
   masqueradeAll: boolean;
   policyDeny: 'drop' | 'reject';
@@ -40,6 +45,7 @@ export interface AgentOptions {
 export interface RunningAgent {
   proxy?: ServiceProxy;
   policy?: NetworkPolicyAgent;
+  announcer?: LbAnnouncer;
   stop(): Promise<void>;
 }
 
@@ -90,14 +96,30 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
     await policy.ensureBridgeFiltering();
   }
 
+  const announcer = opts.announceLoadBalancerIPs ? new LbAnnouncer({
+    nodeName: opts.nodeName, nodeIP: opts.nodeIP, api: restFromKubeConfig(kc), registry, log: log.child({ component: 'lb-announcer' }),
+  }) : undefined;
+  if (announcer) {
+    sources.push(announcer);
+    announcer.start();
+  }
+
   const some = <T>(...xs: (Subscriber<T> | undefined)[]) => xs.filter((x): x is Subscriber<T> => x !== undefined);
   subscribe(NODES, some(
     { change: (p, c) => nodeNet.onNodeChange(p, c), synced: () => nodeNet.onSynced() },
     proxy && { change: (p, c) => proxy.onNode(p, c), synced: () => proxy.listed('Node') },
     policy && { change: (p, c) => policy.onNode(p, c), synced: () => undefined },
+    announcer && { change: (p, c) => announcer.onNode(p, c), synced: () => announcer.setListed('Node') },
   ));
-  subscribe(SERVICES, some(proxy && { change: (p, c) => proxy.onService(p, c), synced: () => proxy.listed('Service') }), { labelSelector: PROXIED_SERVICES });
-  subscribe(ENDPOINT_SLICES, some(proxy && { change: (p, c) => proxy.onEndpointSlice(p, c), synced: () => proxy.listed('EndpointSlice') }));
+  subscribe(SERVICES, some(
+    proxy && { change: (p, c) => proxy.onService(p, c), synced: () => proxy.listed('Service') },
+    announcer && { change: (p, c) => announcer.onService(p, c), synced: () => announcer.setListed('Service') },
+  ), { labelSelector: PROXIED_SERVICES });
+  subscribe(ENDPOINT_SLICES, some(
+    proxy && { change: (p, c) => proxy.onEndpointSlice(p, c), synced: () => proxy.listed('EndpointSlice') },
+    announcer && { change: (p, c) => announcer.onEndpointSlice(p, c), synced: () => announcer.setListed('EndpointSlice') },
+  ));
+  subscribe(AGENT_LEASES, some(announcer && { change: (p, c) => announcer.onLease(p, c), synced: () => announcer.setListed('Lease') }), { labelSelector: AGENT_LEASE_LABEL });
   subscribe(NETWORK_POLICIES, some(policy && { change: (p, c) => policy.onPolicy(p, c), synced: () => policy.listed('policies') }));
   subscribe(PODS, some(policy && { change: (p, c) => policy.onPod(p, c), synced: () => policy.listed('pods') }));
   subscribe(NAMESPACES, some(policy && { change: (p, c) => policy.onNamespace(p, c), synced: () => policy.listed('namespaces') }));
@@ -112,10 +134,11 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
   }, 'agent started');
 
   return {
-    proxy, policy,
+    proxy, policy, announcer,
     async stop() {
       nodeNet.stop();
       await Promise.all(informers.map((i) => i.stop()));
+      await announcer?.stop();
       await proxy?.stop();
       await policy?.stop();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));

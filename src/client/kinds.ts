@@ -3,9 +3,9 @@
 // The list function must apply the same selectors as the watch (client-node passes them only
 // to the watch — REFERENCE.md).
 import {
-  CoreV1Api, DiscoveryV1Api, NetworkingV1Api,
+  CoordinationV1Api, CoreV1Api, DiscoveryV1Api, NetworkingV1Api,
   type KubeConfig, type KubernetesListObject, type KubernetesObject,
-  type V1EndpointSlice, type V1Namespace, type V1NetworkPolicy, type V1Node, type V1Pod, type V1Service,
+  type V1EndpointSlice, type V1Lease, type V1Namespace, type V1NetworkPolicy, type V1Node, type V1Pod, type V1Service,
 } from '@kubernetes/client-node';
 import { watchKind, type RunningInformer, type WatchHandlers } from './informer.js';
 
@@ -37,6 +37,12 @@ export const NAMESPACES: KindSpec<V1Namespace> = {
 export const NETWORK_POLICIES: KindSpec<V1NetworkPolicy> = {
   path: '/apis/networking.k8s.io/v1/networkpolicies',
   list: (kc, sel) => kc.makeApiClient(NetworkingV1Api).listNetworkPolicyForAllNamespaces(sel),
+};
+
+/** The hawser agents' liveness Leases (label-selected, see src/agent/agent-lease.ts). */
+export const AGENT_LEASES: KindSpec<V1Lease> = {
+  path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
+  list: (kc, sel) => kc.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: 'kube-node-lease', ...sel }),
 };
 
 export function watch<T extends KubernetesObject>(

@@ -36,7 +36,9 @@ export function bootstrapRbac(): KubeObject[] {
       rule([''], ['nodes/status', 'pods/status'], ['update', 'patch']),
       rule([''], ['pods'], ['delete']),
       rule([''], ['events'], ['create', 'patch', 'update']),
-      rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update', 'patch']),
+      // list/watch/delete: the agents' LoadBalancer announcer watches its peers' liveness
+      // Leases and deletes its own on a graceful stop (src/agent/agent-lease.ts).
+      rule(['coordination.k8s.io'], ['leases'], ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']),
     ]),
     binding('cluster-admin', 'cluster-admin', { kind: 'Group', name: 'system:masters' }),
     binding('system:discovery', 'system:discovery', { kind: 'Group', name: 'system:authenticated' }),

@@ -17,6 +17,7 @@ export function register(program: Command): void {
     .option('--metrics-bind <addr>', 'Prometheus metrics endpoint', '127.0.0.1:10249')
     .option('--no-proxy', 'do not run the service proxy (table hawser-proxy)')
     .option('--no-network-policy', 'do not enforce NetworkPolicies (table hawser-policy)')
+    .option('--announce-lb-ips', 'answer ARP for LoadBalancer IPs on the node\'s L2 segment (one elected node per IP, as MetalLB\'s layer-2 mode); leave off where a cloud load balancer delivers them', false)
     .option('--scheduler <name>', `default load-balancing of a Service's endpoints (per Service: annotation ${SCHEDULER_ANNOTATION}): ${SCHEDULERS.join(' | ')}`, 'random')
     .option('--masquerade-all', 'SNAT all Service traffic, not only where needed', false)
     .option('--policy-deny <verdict>', 'what a NetworkPolicy denial does to a packet: drop | reject', 'drop')
@@ -38,6 +39,7 @@ export function register(program: Command): void {
         clusterCIDR: str('clusterCidr'), serviceCIDR: str('serviceCidr'), routing: o.routing, podCIDRFile: str('podCidrFile'),
         healthzBind: str('healthzBind'), metricsBind: str('metricsBind'),
         proxy: o.proxy !== false, networkPolicy: o.networkPolicy !== false,
+        announceLoadBalancerIPs: o.announceLbIps === true,
         scheduler: str('scheduler') as Scheduler, masqueradeAll: o.masqueradeAll === true,
         policyDeny: o.policyDeny, logDenied: o.logDenied === true, minSyncIntervalMs: minSync, log,
       });

@@ -8,6 +8,8 @@ export interface AddressInfo {
   cidr: string;
   family: 4 | 6;
   scope: string;
+  /** IPv4 address label (`dev:suffix`), when the address has one. */
+  label?: string;
 }
 
 export interface AddAddressOptions extends NsOptions {
@@ -18,6 +20,11 @@ export interface AddAddressOptions extends NsOptions {
   nodad?: boolean;
   /** Do not add the connected-subnet route for the prefix. */
   noprefixroute?: boolean;
+  /**
+   * IPv4 only: a label `<dev>:<suffix>` (at most 15 characters) that marks the address as
+   * added by a given owner, so it can find and remove its own addresses later.
+   */
+  label?: string;
 }
 
 export async function addAddress(dev: string, cidr: string, opts: AddAddressOptions = {}): Promise<void> {
@@ -25,6 +32,10 @@ export async function addAddress(dev: string, cidr: string, opts: AddAddressOpti
   const args = ['addr', 'add', cidr, 'dev', dev];
   if (opts.nodad && isV6(cidr)) args.push('nodad');
   if (opts.noprefixroute) args.push('noprefixroute');
+  if (opts.label !== undefined && !isV6(cidr)) {
+    if (!opts.label.startsWith(`${dev}:`) || opts.label.length > 15) throw new Error(`address label ${JSON.stringify(opts.label)} must be "${dev}:…" and at most 15 characters`);
+    args.push('label', opts.label);
+  }
   await ipRun(args, opts);
 }
 
@@ -40,7 +51,7 @@ export async function deleteAddress(dev: string, cidr: string, opts: NsOptions =
 
 interface IpAddrJson {
   ifname: string;
-  addr_info?: { family: string; local: string; prefixlen: number; scope: string }[];
+  addr_info?: { family: string; local: string; prefixlen: number; scope: string; label?: string }[];
 }
 
 /** Addresses of one device (or of all), link-local IPv6 included; a missing dev throws. */
@@ -54,7 +65,10 @@ export async function listAddresses(dev?: string, opts: NsOptions = {}): Promise
   for (const j of await ipJson<IpAddrJson>(args, opts)) {
     for (const a of j.addr_info ?? []) {
       if (a.family !== 'inet' && a.family !== 'inet6') continue;
-      out.push({ dev: j.ifname, cidr: `${a.local}/${a.prefixlen}`, family: a.family === 'inet' ? 4 : 6, scope: a.scope });
+      out.push({
+        dev: j.ifname, cidr: `${a.local}/${a.prefixlen}`, family: a.family === 'inet' ? 4 : 6, scope: a.scope,
+        ...(a.label !== undefined ? { label: a.label } : {}),
+      });
     }
   }
   return out;
