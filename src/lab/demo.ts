@@ -20,15 +20,30 @@ interface Svc { spec: { clusterIP?: string; ports: { port: number; nodePort?: nu
 
 const echoContainer = { name: 'echo', image: 'hawser/echo', ports: [{ containerPort: PORT, protocol: 'TCP' }], readinessProbe: { httpGet: { path: '/healthz', port: PORT }, periodSeconds: 1 } };
 
-/** curl from a namespace; the echo reply told as a sentence, with the raw line under it. */
-async function curl(netns: string, url: string): Promise<string> {
-  const r = await run(['curl', '-sS', '--max-time', '3', url], { netns, allowFailure: true, timeoutMs: 10_000 });
-  if (r.code !== 0) return `  (no answer: ${r.stderr.trim() || `curl exit ${r.code}`})`;
-  try {
-    const j = JSON.parse(r.stdout) as { pod: string; podIP: string; node: string; local: string; peer: string };
-    return `  answered by ${j.pod} (${j.podIP} on ${j.node}) at ${j.local}; it saw the client as ${j.peer}\n  ${r.stdout.trim()}`;
-  } catch {
-    return `  ${r.stdout.trim()}`;
+/**
+ * curl from a namespace; the echo reply told as a sentence, with the raw line under it.
+ * `settle`: a Service just created reaches every node's proxy within a sync period or so
+ * (watch → min-sync-interval → one nft transaction): retry for that long before calling
+ * it a failure, and say that it took retries.
+ */
+async function curl(netns: string, url: string, settle = false): Promise<string> {
+  const deadline = Date.now() + (settle ? 10_000 : 0);
+  let tries = 0;
+  for (;;) {
+    tries++;
+    const r = await run(['curl', '-sS', '--max-time', '3', url], { netns, allowFailure: true, timeoutMs: 10_000 });
+    if (r.code !== 0 && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 500));
+      continue;
+    }
+    if (r.code !== 0) return `  (no answer: ${r.stderr.trim() || `curl exit ${r.code}`})`;
+    const note = tries > 1 ? ` (after ${tries - 1} retr${tries > 2 ? 'ies' : 'y'} while the proxies synced)` : '';
+    try {
+      const j = JSON.parse(r.stdout) as { pod: string; podIP: string; node: string; local: string; peer: string };
+      return `  answered by ${j.pod} (${j.podIP} on ${j.node}) at ${j.local}; it saw the client as ${j.peer}${note}\n  ${r.stdout.trim()}`;
+    } catch {
+      return `  ${r.stdout.trim()}${note}`;
+    }
   }
 }
 
@@ -105,20 +120,20 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       say(`\n(Service ${APP} got ClusterIP ${svc.spec.clusterIP}; steps reaching it are left out: no service proxy (nft table hawser-proxy) on ${node1.nodeName} yet)`);
     } else {
       step(++n, `Service ${APP} (ClusterIP ${svc.spec.clusterIP}) from a pod: DNAT to one of the pods`);
-      for (let i = 0; i < 3; i++) say(await curl(podNetns(a), `http://${svc.spec.clusterIP}/`));
+      for (let i = 0; i < 3; i++) say(await curl(podNetns(a), `http://${svc.spec.clusterIP}/`, true));
       step(++n, 'The same ClusterIP from a node');
-      say(await curl(node1.netns, `http://${svc.spec.clusterIP}/`));
+      say(await curl(node1.netns, `http://${svc.spec.clusterIP}/`, true));
       const nodePort = svc.spec.ports[0]?.nodePort;
       if (nodePort) {
         step(++n, `NodePort ${nodePort} from the external client (source NATed to the node)`);
         say(`$ hawser lab exec client -- curl -s http://${node1.ip}:${nodePort}/`);
-        say(await curl(plan.client.netns, `http://${node1.ip}:${nodePort}/`));
+        say(await curl(plan.client.netns, `http://${node1.ip}:${nodePort}/`, true));
       }
       await waitFor('a LoadBalancer IP', async () => !!(await api.get<Svc>(`/api/v1/namespaces/${NS}/services/${APP}`)).status?.loadBalancer?.ingress?.[0]?.ip, 5000).catch(() => {});
       const lb = (await api.get<Svc>(`/api/v1/namespaces/${NS}/services/${APP}`)).status?.loadBalancer?.ingress?.[0]?.ip;
       if (lb) {
         step(++n, `LoadBalancer ${lb} from the external client`);
-        say(await curl(plan.client.netns, `http://${lb}/`));
+        say(await curl(plan.client.netns, `http://${lb}/`, true));
       } else {
         say('\n(LoadBalancer step left out: no LoadBalancer IP was assigned)');
       }
@@ -131,8 +146,13 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         spec: { podSelector: { matchLabels: { app: APP } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { role: 'friend' } } }] }] },
       });
       await new Promise((r) => setTimeout(r, 2000));
-      say(`pod ${a.metadata.name} (no role=friend) → ${b.metadata.name}:`);
+      say(`pod ${a.metadata.name} (no role=friend) → ${b.metadata.name}: denied by the policy on ${b.spec.nodeName}`);
       say(await curl(podNetns(a), `http://${b.status!.podIP}:${PORT}/`));
+      say(`$ kubectl label pod ${a.metadata.name} role=friend`);
+      await api.patch(`/api/v1/namespaces/${NS}/pods/${a.metadata.name}`, { metadata: { labels: { role: 'friend' } } }, 'merge');
+      await new Promise((r) => setTimeout(r, 2000));
+      say(`pod ${a.metadata.name} (now role=friend) → ${b.metadata.name}: allowed, no restart needed`);
+      say(await curl(podNetns(a), `http://${b.status!.podIP}:${PORT}/`, true));
     } else {
       say('\n(NetworkPolicy step left out: no policy enforcement (nft table hawser-policy) on the nodes yet)');
     }
