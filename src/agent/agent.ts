@@ -26,6 +26,8 @@ export interface AgentOptions {
   serviceCIDR: string;
   routing: RoutingMode;
   podCIDRFile: string;
+  /** Serve the CNI thin client's calls here ('' = do not serve: the plugin runs standalone). */
+  cniSocket: string;
   healthzBind: string;
   metricsBind: string;
   /** Run the service proxy (table hawser-proxy). */
@@ -124,12 +126,17 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
   subscribe(PODS, some(policy && { change: (p, c) => policy.onPod(p, c), synced: () => policy.listed('pods') }));
   subscribe(NAMESPACES, some(policy && { change: (p, c) => policy.onNamespace(p, c), synced: () => policy.listed('namespaces') }));
 
+  // The CNI fast path: the thin client in the CNI bin dir hands every call to this warm
+  // process (cni/fastpath/README.md); started after the node network controller exists so
+  // the pod CIDR file it reads is maintained.
+  const cniServer = opts.cniSocket ? await (await import('../../cni/fastpath/server.js')).startCniServer({ socketPath: opts.cniSocket }) : undefined;
+
   const servers: Server[] = [
     await startHealthServer(opts.healthzBind, sources),
     await startMetricsServer(opts.metricsBind, registry),
   ];
   log.info({
-    node: opts.nodeName, routing: opts.routing, proxy: opts.proxy, networkPolicy: opts.networkPolicy,
+    node: opts.nodeName, routing: opts.routing, proxy: opts.proxy, networkPolicy: opts.networkPolicy, cniSocket: opts.cniSocket || null,
     healthz: opts.healthzBind, metrics: opts.metricsBind,
   }, 'agent started');
 
@@ -138,6 +145,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
     async stop() {
       nodeNet.stop();
       await Promise.all(informers.map((i) => i.stop()));
+      await cniServer?.close();
       await announcer?.stop();
       await proxy?.stop();
       await policy?.stop();

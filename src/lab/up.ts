@@ -139,7 +139,10 @@ async function installCni(plan: LabPlan, node: LabNode, cni: CniMode, withAgent:
   // With an agent the node's pod CIDR comes from the Node object (controller-assigned)
   // through the agent's file; without one the lab's static CIDR is written in the config.
   const cidr = withAgent ? ['--pod-cidr-file', np.podCIDRFile] : ['--pod-cidr', node.staticPodCIDR];
-  await run(hawserArgv('cni', 'install', '--bin-dir', np.cniBinDir, '--conf-dir', np.cniConfDir, '--data-dir', np.cniDataDir, ...cidr));
+  // With an agent, the thin client hands each call to the agent's socket (no Node start per
+  // pod) and falls back to the Node plugin when the agent is down — as a real node runs it.
+  const thin = withAgent ? ['--thin', '--socket', np.cniSocket] : [];
+  await run(hawserArgv('cni', 'install', '--bin-dir', np.cniBinDir, '--conf-dir', np.cniConfDir, '--data-dir', np.cniDataDir, ...cidr, ...thin));
   progress(`${node.nodeName}: hawser CNI plugin installed in ${np.cniBinDir}`);
 }
 
