@@ -101,7 +101,7 @@ async function main([role, nodesArg, indexArg]) {
     for (const d of [np.cniBinDir, np.cniConfDir, np.cniDataDir, np.kubeletDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
     // As `hawser lab up` installs it on a node with an agent (src/lab/up.ts installCni).
     execFileSync(process.execPath, [HAWSER, 'cni', 'install', '--bin-dir', np.cniBinDir, '--conf-dir', np.cniConfDir,
-      '--data-dir', np.cniDataDir, '--pod-cidr-file', np.podCIDRFile], { stdio: 'inherit' });
+      '--data-dir', np.cniDataDir, '--pod-cidr-file', np.podCIDRFile], { stdio: ['ignore', 2, 2] }); // stdout is the unit list
   } else {
     throw new Error(`role must be control-plane or node, not ${role}`);
   }
