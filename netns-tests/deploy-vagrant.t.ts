@@ -24,10 +24,10 @@ t.teardown(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number; out: string }> {
+function run(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number; out: string; stdout: string }> {
   return new Promise((resolve) => {
     execFile(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: stdout + stderr });
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: stdout + stderr, stdout });
     });
   });
 }
@@ -135,6 +135,35 @@ t.test('the VMs run the lab\'s processes with the lab\'s flags, at the paths the
   const unit = setup.unitFile({ component: 'kubelet', args: ['kubelet', '--x', 'a b"$%\\'] }, '/usr/local/bin/node', '/opt/hawser/bin/hawser.js');
   t.match(unit, '\nExecStart="/usr/local/bin/node" "/opt/hawser/bin/hawser.js" "kubelet" "--x" "a b\\"$$%%\\\\"\n');
   t.match(unit, 'KillMode=process', 'stopping the kubelet leaves its pods running');
+});
+
+t.test('setup.mjs writes what each VM needs (under a scratch root)', async (t) => {
+  const dest = join(dir, 'vm-root');
+  const secrets = join(root, '.vagrant/hawser');
+  const b64 = (f: string) => readFileSync(join(secrets, f)).toString('base64');
+  const tokens = readFileSync(join(secrets, 'node-tokens.json'), 'utf8');
+  const setupJs = join(REPO, 'scripts/vagrant/setup.mjs');
+  const env = { HAWSER_VM_DESTDIR: dest, HAWSER_CA_CRT: b64('ca.crt') };
+  const cpRun = await run([process.execPath, setupJs, 'control-plane', '2'], { env: { ...env, HAWSER_CA_KEY: b64('ca.key'), HAWSER_NODE_TOKENS: Buffer.from(tokens).toString('base64') } });
+  t.equal(cpRun.code, 0, cpRun.out);
+  t.equal(cpRun.stdout, 'hawser-apiserver.service\n', 'stdout: the units to start, nothing else');
+  const plan = planLab({ name: setup.LAB_NAME, nodes: 2, stateRoot: `${dest}${setup.STATE_ROOT}` });
+  const p = labPaths(plan);
+  t.equal(readFileSync(join(p.apiserverDir, 'pki/ca.key'), 'utf8'), readFileSync(join(secrets, 'ca.key'), 'utf8'));
+  const node1Token = (JSON.parse(tokens) as Record<string, string>).node1!;
+  t.match(readFileSync(p.tokenFile, 'utf8'), `${node1Token},system:node:node1,node-node1,"system:nodes"`);
+
+  const nodeRun = await run([process.execPath, setupJs, 'node', '2', '1'], { env: { ...env, HAWSER_NODE_TOKEN: node1Token } });
+  t.equal(nodeRun.code, 0, nodeRun.out);
+  t.equal(nodeRun.stdout, 'hawser-agent.service hawser-kubelet.service\n', 'the CNI install report goes to stderr');
+  const kubeconfig = JSON.parse(readFileSync(join(plan.nodes[0]!.stateDir, 'kubeconfig'), 'utf8')) as { clusters: { cluster: { server: string } }[]; users: { user: { token: string } }[] };
+  t.equal(kubeconfig.clusters[0]!.cluster.server, 'https://192.168.56.5:6443');
+  t.equal(kubeconfig.users[0]!.user.token, node1Token);
+  const conf = JSON.parse(readFileSync(join(plan.nodes[0]!.stateDir, 'cni/net.d/10-hawser.conflist'), 'utf8')) as { plugins: { type: string }[] };
+  t.equal(conf.plugins[0]!.type, 'hawser');
+  t.ok(existsSync(join(plan.nodes[0]!.stateDir, 'cni/bin/hawser')), 'the plugin is in the kubelet\'s --cni-bin-dir');
+  const unit = readFileSync(join(dest, 'etc/systemd/system/hawser-agent.service'), 'utf8');
+  t.match(unit, `"--kubeconfig" "${plan.nodes[0]!.stateDir}/kubeconfig"`);
 });
 
 t.test('the provisioning scripts parse', async (t) => {

@@ -8,7 +8,8 @@ set -euo pipefail
 role=$1
 export DEBIAN_FRONTEND=noninteractive
 
-# build-essential + python3: better-sqlite3 compiles at `npm ci`; jq and curl: demo.sh.
+# build-essential + python3: better-sqlite3 compiles at `npm ci`, and cc builds the CNI thin
+# client; jq and curl: demo.sh.
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends ca-certificates curl xz-utils rsync build-essential python3 jq >/dev/null
 

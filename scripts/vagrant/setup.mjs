@@ -5,6 +5,7 @@
 //   node scripts/vagrant/setup.mjs control-plane <nodes>
 //   node scripts/vagrant/setup.mjs node <nodes> <index>
 // Secrets arrive in the environment from the Vagrantfile (scripts/vagrant/secrets.rb).
+// HAWSER_VM_DESTDIR puts everything under another root (the test's scratch dir).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname } from 'node:path';
@@ -84,7 +85,8 @@ async function main([role, nodesArg, indexArg]) {
     ...(await import('../../dist/src/lab/plan.js')),
     ...(await import('../../dist/src/lab/components.js')),
   };
-  const plan = lab.planLab({ name: LAB_NAME, nodes: Number(nodesArg), stateRoot: STATE_ROOT });
+  const dest = process.env.HAWSER_VM_DESTDIR ?? '';
+  const plan = lab.planLab({ name: LAB_NAME, nodes: Number(nodesArg), stateRoot: `${dest}${STATE_ROOT}` });
   const paths = lab.labPaths(plan);
   const index = Number(indexArg ?? 0);
   const ca = Buffer.from(need('HAWSER_CA_CRT'), 'base64').toString();
@@ -99,14 +101,16 @@ async function main([role, nodesArg, indexArg]) {
     const np = lab.nodePaths(plan, node, 'hawser');
     write(np.kubeconfig, nodeKubeconfig(lab.apiserverURL(plan), need('HAWSER_CA_CRT'), node.nodeName, need('HAWSER_NODE_TOKEN')));
     for (const d of [np.cniBinDir, np.cniConfDir, np.cniDataDir, np.kubeletDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
-    // As `hawser lab up` installs it on a node with an agent (src/lab/up.ts installCni).
+    // As `hawser lab up` installs it on a node with an agent (src/lab/up.ts installCni):
+    // the thin client hands calls to the agent's socket (provision.sh installs cc).
     execFileSync(process.execPath, [HAWSER, 'cni', 'install', '--bin-dir', np.cniBinDir, '--conf-dir', np.cniConfDir,
-      '--data-dir', np.cniDataDir, '--pod-cidr-file', np.podCIDRFile], { stdio: ['ignore', 2, 2] }); // stdout is the unit list
+      '--data-dir', np.cniDataDir, '--pod-cidr-file', np.podCIDRFile, '--thin', '--socket', np.cniSocket],
+    { stdio: ['ignore', 2, 2] }); // stdout is the unit list
   } else {
     throw new Error(`role must be control-plane or node, not ${role}`);
   }
   const units = vmComponents(lab, plan, role, index).map((s) => {
-    write(`/etc/systemd/system/hawser-${s.component}.service`, unitFile(s), 0o644);
+    write(`${dest}/etc/systemd/system/hawser-${s.component}.service`, unitFile(s), 0o644);
     return `hawser-${s.component}.service`;
   });
   process.stdout.write(`${units.join(' ')}\n`);
