@@ -33,6 +33,8 @@ export interface InstallOptions {
 }
 
 export const CONFLIST_NAME = '10-hawser.conflist';
+/** The network name in that conflist; also the IPAM store's directory under the data dir. */
+export const NETWORK_NAME = 'hawser';
 
 /** The compiled plugin entry of this installation. */
 export function defaultPluginEntry(): string {
@@ -70,7 +72,7 @@ export function conflist(opts: InstallOptions, version: string, portmap: boolean
   if (opts.clusterCIDR) Object.assign(hawser, { ipMasq: true, clusterCIDR: opts.clusterCIDR });
   const plugins: Record<string, unknown>[] = [hawser];
   if (portmap) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
-  return { cniVersion: version, name: 'hawser', plugins };
+  return { cniVersion: version, name: NETWORK_NAME, plugins };
 }
 
 /** Highest version in both lists (ours and a chained plugin's VERSION answer). */

@@ -17,6 +17,8 @@ import { restFromKubeConfig } from '../client/rest-access.js';
 import { NodeNetworkController } from './node-network.js';
 import type { RoutingMode } from './node-routes.js';
 import { ServiceProxy } from './service-proxy.js';
+import { IpamSweeper } from './ipam-sweeper.js';
+import { NETWORK_NAME as CNI_NETWORK } from '../../cni/install.js';
 
 export interface AgentOptions {
   kubeconfig?: string;
@@ -28,6 +30,8 @@ export interface AgentOptions {
   podCIDRFile: string;
   /** Serve the CNI thin client's calls here ('' = do not serve: the plugin runs standalone). */
   cniSocket: string;
+  /** The CNI plugin's IPAM store, swept for pods gone without a DEL ('' = no sweep). */
+  cniDataDir: string;
   healthzBind: string;
   metricsBind: string;
   /** Run the service proxy (table hawser-proxy). */
@@ -131,6 +135,9 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
   // the pod CIDR file it reads is maintained.
   const cniServer = opts.cniSocket ? await (await import('../../cni/fastpath/server.js')).startCniServer({ socketPath: opts.cniSocket }) : undefined;
 
+  const sweeper = opts.cniDataDir ? new IpamSweeper({ dataDir: opts.cniDataDir, network: CNI_NETWORK, intervalMs: 60_000, log: log.child({ component: 'ipam-sweeper' }) }) : undefined;
+  sweeper?.start();
+
   const servers: Server[] = [
     await startHealthServer(opts.healthzBind, sources),
     await startMetricsServer(opts.metricsBind, registry),
@@ -146,6 +153,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
       nodeNet.stop();
       await Promise.all(informers.map((i) => i.stop()));
       await cniServer?.close();
+      await sweeper?.stop();
       await announcer?.stop();
       await proxy?.stop();
       await policy?.stop();

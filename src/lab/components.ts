@@ -122,7 +122,7 @@ export function nodeComponents(plan: LabPlan, node: LabNode, opts: NodeComponent
       component: 'agent', node: node.nodeName, netns: node.netns, logFile: `${p.logDir}/agent-${node.nodeName}.log`,
       args: ['agent', '--kubeconfig', np.kubeconfig, '--node-name', node.nodeName, '--node-ip', node.ip,
         '--cluster-cidr', plan.clusterCIDR, '--service-cidr', plan.serviceCIDR, '--routing', plan.routing,
-        '--pod-cidr-file', np.podCIDRFile, '--cni-socket', np.cniSocket, '--healthz-bind', `${node.ip}:10256`, '--metrics-bind', '127.0.0.1:10249',
+        '--pod-cidr-file', np.podCIDRFile, '--cni-socket', np.cniSocket, '--cni-data-dir', np.cniDataDir, '--healthz-bind', `${node.ip}:10256`, '--metrics-bind', '127.0.0.1:10249',
         // The lab has no cloud load balancer: the nodes announce the LB pool on the underlay.
         '--announce-lb-ips'],
     });
