@@ -40,7 +40,6 @@ const UNALLOCATED = '10.96.255.254';
 const RATE = 200;
 /** A second source address on the external client, outside lbsr's source range. */
 const OTHER_SOURCE = '192.168.56.60';
-const LB_TODO = 'LoadBalancer IPs reach the underlay only through the L2 announcement being built in src/agent (not committed yet); lift this todo when it lands';
 
 /** How long a convergence may take, and whether its assertion is a tap todo. */
 interface Until { deadlineMs?: number; todo?: string }
@@ -289,7 +288,7 @@ if (!hasCommand('apiserver') || !hasCommand('agent')) {
     await expectOnly(t, 'LoadBalancer: its NodePort still answers', plan.client.netns, plan.nodes[1]!.ip, np, webNames(), { n: 5 });
     await expectOnly(t, 'LoadBalancer: its ClusterIP still answers', fromPod, a, 80, webNames(), { n: 5 });
     const lb = (await svc('tc')).status!.loadBalancer!.ingress![0]!.ip!;
-    await expectOnly(t, `LoadBalancer: external client → ${lb}:80`, plan.client.netns, lb, 80, webNames(), { n: 3, deadlineMs: 5000, todo: LB_TODO });
+    await expectOnly(t, `LoadBalancer: external client → ${lb}:80`, plan.client.netns, lb, 80, webNames(), { n: 3, deadlineMs: 5000 });
     await patchType({ type: 'ExternalName', externalName: 'web.example.com' });
     await expectOnly(t, 'ExternalName: the old ClusterIP is dropped (no longer allocated)', fromPod, a, 80, ['timeout'], { n: 2 });
     await expectOnly(t, 'ExternalName: the old NodePort is gone (nothing listens: reset)', plan.client.netns, plan.nodes[1]!.ip, np, ['refused'], { n: 2 });
@@ -363,7 +362,7 @@ if (!hasCommand('apiserver') || !hasCommand('agent')) {
     await expectOnly(t, `external client → node3:${np}: solo, sees the client's own address`, plan.client.netns, n3!.ip, np, ['solo'], { n: 5, peer: plan.client.ip });
     for (const n of [n1!, n2!]) await expectOnly(t, `external client → ${n.nodeName}:${np} (no local endpoint): dropped`, plan.client.netns, n.ip, np, ['timeout'], { n: 2 });
     const lb = (await svc('etp')).status?.loadBalancer?.ingress?.[0]?.ip;
-    await expectOnly(t, `external client → etp's LB IP ${lb}: solo, sees the client's own address`, plan.client.netns, lb ?? '', 80, ['solo'], { n: 3, peer: CLIENT_IP, deadlineMs: 5000, todo: LB_TODO });
+    await expectOnly(t, `external client → etp's LB IP ${lb}: solo, sees the client's own address`, plan.client.netns, lb ?? '', 80, ['solo'], { n: 3, peer: CLIENT_IP, deadlineMs: 5000 });
     const health = async (n: typeof n1) => {
       const r = await traffic.http(plan.client.netns, n!.ip, hc);
       return r.ok ? { status: r.status, body: JSON.parse(r.reply) as { localEndpoints?: number } } : { status: r.kind, body: {} };
@@ -387,9 +386,9 @@ if (!hasCommand('apiserver') || !hasCommand('agent')) {
     await expectOnly(t, `${OTHER_SOURCE} → node1:${np}: answered`, plan.client.netns, plan.nodes[0]!.ip, np, webNames(), { n: 3, bindAddress: OTHER_SOURCE });
     await waitFor('an LB IP for lbsr', async () => !!(await svc('lbsr')).status?.loadBalancer?.ingress?.[0]?.ip, 10_000);
     const lb = (await svc('lbsr')).status!.loadBalancer!.ingress![0]!.ip!;
-    const allowed = await expectOnly(t, `${CLIENT_IP} → ${lb}:80: answered`, plan.client.netns, lb, 80, webNames(), { n: 3, deadlineMs: 5000, todo: LB_TODO });
-    if (allowed) await expectOnly(t, `${OTHER_SOURCE} → ${lb}:80: dropped`, plan.client.netns, lb, 80, ['timeout'], { n: 2, bindAddress: OTHER_SOURCE, todo: LB_TODO });
-    else t.fail(`${OTHER_SOURCE} → ${lb}:80: dropped (not checked while the allowed source gets no answer)`, { todo: LB_TODO });
+    const allowed = await expectOnly(t, `${CLIENT_IP} → ${lb}:80: answered`, plan.client.netns, lb, 80, webNames(), { n: 3, deadlineMs: 5000 });
+    if (allowed) await expectOnly(t, `${OTHER_SOURCE} → ${lb}:80: dropped`, plan.client.netns, lb, 80, ['timeout'], { n: 2, bindAddress: OTHER_SOURCE });
+    else t.fail(`${OTHER_SOURCE} → ${lb}:80: dropped (not checked while the allowed source gets no answer)`);
   });
   t.fail('SCTP through a ClusterIP', { todo: 'hawser/echo serves only TCP and UDP (src/kubelet/echo/server.ts) and this kernel has no SCTP sockets; proxy-basic.t.ts covers SCTP (raw INIT/INIT-ACK) against the tracer' });
 
