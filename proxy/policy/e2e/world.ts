@@ -25,7 +25,17 @@ export function nodeOf(key: string): string {
   return NODES[ALL_PODS.indexOf(key) % NODES.length]!;
 }
 
+/** Addresses a cluster's CNI gave the pods (the lab); without them, the plan below. */
+let assigned: ReadonlyMap<string, string> | undefined;
+
+/** The lab test's pods get their addresses from the lab's IPAM, not from this plan. */
+export function usePodAddresses(ips: ReadonlyMap<string, string> | undefined): void {
+  assigned = ips;
+}
+
 export function ipOf(key: string): string {
+  const real = assigned?.get(key);
+  if (real) return real;
   const i = ALL_PODS.indexOf(key);
   return `10.244.${(i % NODES.length) + 1}.${10 + i}`;
 }
