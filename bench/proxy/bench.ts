@@ -69,7 +69,7 @@ async function connectionRate(n: number): Promise<void> {
   }
   const perRound = svc.map((x, i) => x.rate / ref[i]!.rate);
   const [rs, rr] = [median(svc.map((x) => x.rate)), median(ref.map((x) => x.rate))];
-  say(`1. ${n} Service${n === 1 ? "" : "s"} (full sync ${fmtMs(loaded.syncMs)}): ClusterIP ${rs.toFixed(0)} conn/s (p50 ${median(svc.map((x) => x.p50us)).toFixed(0)} µs), ` +
+  say(`1. ${n} Service${n === 1 ? '' : 's'} (full sync ${fmtMs(loaded.syncMs)}): ClusterIP ${rs.toFixed(0)} conn/s (p50 ${median(svc.map((x) => x.p50us)).toFixed(0)} µs), ` +
     `conntrack-only ${rr.toFixed(0)} conn/s (p50 ${median(ref.map((x) => x.p50us)).toFixed(0)} µs) → ${ratio(median(perRound))} ` +
     `(per round ${perRound.map((x) => x.toFixed(2)).join(' ')}; goal ≥ 0.95 at 30k)`);
   await dropTable(nodeNs('svc'), 'hawser-proxy');
