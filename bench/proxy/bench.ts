@@ -44,6 +44,8 @@ const o = {
 const gen = await buildLoadGenerator();
 const w = await World.create();
 const scratch = mkdtempSync(join(tmpdir(), 'hawser-bench-proxy-'));
+// On 'exit' too: the World's SIGINT handler exits the process without unwinding to `finally`.
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 const nft = (ns: string, args: string[], input?: string) => w.exec(ns, ['nft', ...args], { input, timeoutMs: 600_000 });
 const dropTable = (ns: string, table: string) => w.exec(ns, ['nft', 'delete', 'table', 'ip', table], { allowFailure: true, timeoutMs: 600_000 });
 const timed = async (f: () => Promise<unknown>): Promise<number> => { const t0 = performance.now(); await f(); return performance.now() - t0; };
