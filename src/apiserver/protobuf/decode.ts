@@ -1,140 +1,150 @@
 // Protobuf request bodies (`application/vnd.kubernetes.protobuf`): the `k8s\0` magic, a
-// runtime.Unknown envelope {typeMeta{apiVersion, kind}, raw}, and `raw` in the message
-// layout of k8s.io/api's generated.proto. kubectl's typed `create namespace|configmap|
-// secret|service` send these and do not retry as JSON after a 415, so the messages they
-// use are decoded here by hand into the JSON shape; the server answers in JSON.
+// runtime.Unknown envelope {typeMeta{apiVersion, kind}, raw, contentEncoding, contentType},
+// and `raw` in the message layout of k8s.io/api's generated.proto. kubectl's typed
+// `create` commands send these and do not retry as JSON after a 415, so the kinds they
+// send are decoded here, by the tables in core.ts, apps.ts and rbac.ts, into the JSON shape
+// the rest of the server works on; the server answers in JSON.
 import { badRequest } from '../errors.js';
-import { ProtobufError, readFields, type WireField } from './wire.js';
+import { APPS_KINDS } from './apps.js';
+import { CORE_KINDS } from './core.js';
+import { RBAC_KINDS } from './rbac.js';
+import { int, message, str, type Message, type Scalar } from './schema.js';
+import { ProtobufError, readFields, readVarint, type WireField } from './wire.js';
 
 type Json = Record<string, unknown>;
 
-/** A field's decoder: string, int, bool, bytes (→ base64, as JSON carries []byte), map, message. */
-type FieldSpec =
-  | { name: string; t: 'string' | 'int' | 'bool' | 'bytes'; repeated?: boolean }
-  | { name: string; t: 'map'; value: 'string' | 'bytes' }
-  | { name: string; t: 'msg'; msg: MessageSpec; repeated?: boolean }
-  | { name: string; t: 'intOrString' }
-  | { name: string; t: 'time' };
+const KINDS: Record<string, Message> = { ...CORE_KINDS, ...APPS_KINDS, ...RBAC_KINDS };
 
-type MessageSpec = Record<number, FieldSpec>;
+const TIME = message('meta.v1.Time', { 1: int('seconds'), 2: int('nanos') });
+const INT_OR_STRING = message('intstr.IntOrString', { 1: int('type'), 2: int('intVal'), 3: str('strVal') });
+const QUANTITY = message('resource.Quantity', { 1: str('string') });
+const FIELDS_V1 = message('meta.v1.FieldsV1', { 1: { name: 'raw', type: 'bytes' } });
 
-const ownerReference: MessageSpec = {
-  5: { name: 'apiVersion', t: 'string' }, 1: { name: 'kind', t: 'string' }, 3: { name: 'name', t: 'string' },
-  4: { name: 'uid', t: 'string' }, 6: { name: 'controller', t: 'bool' }, 7: { name: 'blockOwnerDeletion', t: 'bool' },
-};
-
-const objectMeta: MessageSpec = {
-  1: { name: 'name', t: 'string' }, 2: { name: 'generateName', t: 'string' }, 3: { name: 'namespace', t: 'string' },
-  5: { name: 'uid', t: 'string' }, 6: { name: 'resourceVersion', t: 'string' }, 7: { name: 'generation', t: 'int' },
-  8: { name: 'creationTimestamp', t: 'time' }, 11: { name: 'labels', t: 'map', value: 'string' },
-  12: { name: 'annotations', t: 'map', value: 'string' }, 13: { name: 'ownerReferences', t: 'msg', msg: ownerReference, repeated: true },
-  14: { name: 'finalizers', t: 'string', repeated: true },
-};
-
-const servicePort: MessageSpec = {
-  1: { name: 'name', t: 'string' }, 2: { name: 'protocol', t: 'string' }, 3: { name: 'port', t: 'int' },
-  4: { name: 'targetPort', t: 'intOrString' }, 5: { name: 'nodePort', t: 'int' }, 6: { name: 'appProtocol', t: 'string' },
-};
-
-const serviceSpec: MessageSpec = {
-  1: { name: 'ports', t: 'msg', msg: servicePort, repeated: true }, 2: { name: 'selector', t: 'map', value: 'string' },
-  3: { name: 'clusterIP', t: 'string' }, 4: { name: 'type', t: 'string' }, 5: { name: 'externalIPs', t: 'string', repeated: true },
-  7: { name: 'sessionAffinity', t: 'string' }, 8: { name: 'loadBalancerIP', t: 'string' },
-  9: { name: 'loadBalancerSourceRanges', t: 'string', repeated: true }, 10: { name: 'externalName', t: 'string' },
-  11: { name: 'externalTrafficPolicy', t: 'string' }, 12: { name: 'healthCheckNodePort', t: 'int' },
-  13: { name: 'publishNotReadyAddresses', t: 'bool' }, 17: { name: 'ipFamilyPolicy', t: 'string' },
-  18: { name: 'clusterIPs', t: 'string', repeated: true }, 19: { name: 'ipFamilies', t: 'string', repeated: true },
-  20: { name: 'allocateLoadBalancerNodePorts', t: 'bool' }, 21: { name: 'loadBalancerClass', t: 'string' },
-  22: { name: 'internalTrafficPolicy', t: 'string' },
-};
-
-const meta = { name: 'metadata', t: 'msg', msg: objectMeta } as const;
-
-const KINDS: Record<string, MessageSpec> = {
-  'v1/Namespace': { 1: meta, 2: { name: 'spec', t: 'msg', msg: { 1: { name: 'finalizers', t: 'string', repeated: true } } } },
-  'v1/ConfigMap': { 1: meta, 2: { name: 'data', t: 'map', value: 'string' }, 3: { name: 'binaryData', t: 'map', value: 'bytes' }, 4: { name: 'immutable', t: 'bool' } },
-  'v1/Secret': {
-    1: meta, 2: { name: 'data', t: 'map', value: 'bytes' }, 3: { name: 'type', t: 'string' },
-    4: { name: 'stringData', t: 'map', value: 'string' }, 5: { name: 'immutable', t: 'bool' },
-  },
-  'v1/Service': { 1: meta, 2: { name: 'spec', t: 'msg', msg: serviceSpec } },
-  'v1/ServiceAccount': { 1: meta },
-  // kubectl auth can-i
-  'authorization.k8s.io/v1/SelfSubjectAccessReview': {
-    1: meta,
-    2: {
-      name: 'spec', t: 'msg', msg: {
-        1: { name: 'resourceAttributes', t: 'msg', msg: Object.fromEntries(['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'].map((n, i) => [i + 1, { name: n, t: 'string' }])) as MessageSpec },
-        2: { name: 'nonResourceAttributes', t: 'msg', msg: { 1: { name: 'path', t: 'string' }, 2: { name: 'verb', t: 'string' } } },
-      },
-    },
-  },
-};
-
-function str(f: WireField): string {
-  if (!f.bytes) throw new ProtobufError(`field ${f.no}: expected length-delimited`);
-  return f.bytes.toString('utf8');
+function bytesOf(f: WireField, where: string): Buffer {
+  if (f.wireType !== 2 || !f.bytes) throw new ProtobufError(`${where}: expected a length-delimited field, got wire type ${f.wireType}`);
+  return f.bytes;
 }
 
-function int(f: WireField): number {
-  if (f.varint === undefined) throw new ProtobufError(`field ${f.no}: expected varint`);
-  return Number(BigInt.asIntN(64, f.varint));
+function varintOf(f: WireField, where: string): bigint {
+  if (f.varint === undefined) throw new ProtobufError(`${where}: expected a varint, got wire type ${f.wireType}`);
+  return f.varint;
 }
 
-function decodeMessage(buf: Buffer, spec: MessageSpec): Json {
-  const out: Json = {};
-  for (const f of readFields(buf)) {
-    const s = spec[f.no];
-    if (!s) continue; // unknown fields are skipped, as proto2 decoders do
-    let v: unknown;
-    switch (s.t) {
-      case 'string': v = str(f); break;
-      case 'bytes': v = (f.bytes ?? Buffer.alloc(0)).toString('base64'); break;
-      case 'int': v = int(f); break;
-      case 'bool': v = int(f) !== 0; break;
-      case 'time': {
-        const t = decodeMessage(f.bytes ?? Buffer.alloc(0), { 1: { name: 'seconds', t: 'int' } });
-        // A zero Time is Go's "unset", which JSON leaves out.
-        v = t.seconds ? new Date(Number(t.seconds) * 1000).toISOString().replace('.000Z', 'Z') : '';
-        break;
-      }
-      case 'intOrString': {
-        const io = decodeMessage(f.bytes ?? Buffer.alloc(0), { 1: { name: 'type', t: 'int' }, 2: { name: 'intVal', t: 'int' }, 3: { name: 'strVal', t: 'string' } });
-        v = io.type === 1 ? (io.strVal ?? '') : (io.intVal ?? 0);
-        break;
-      }
-      case 'map': {
-        const e = decodeMessage(f.bytes ?? Buffer.alloc(0), { 1: { name: 'k', t: 'string' }, 2: { name: 'v', t: s.value } });
-        const m = (out[s.name] ??= {}) as Json;
-        m[String(e.k ?? '')] = e.v ?? '';
-        continue;
-      }
-      case 'msg': v = decodeMessage(f.bytes ?? Buffer.alloc(0), s.msg); break;
+const toInt = (v: bigint) => Number(BigInt.asIntN(64, v));
+
+function scalar(f: WireField, t: Scalar, where: string): unknown {
+  switch (t) {
+    case 'int': return toInt(varintOf(f, where));
+    case 'bool': return varintOf(f, where) !== 0n;
+    case 'string': return bytesOf(f, where).toString('utf8');
+    case 'bytes': return bytesOf(f, where).toString('base64');
+    case 'time': {
+      const secs = Number(decodeMessage(bytesOf(f, where), TIME).seconds ?? 0);
+      // A zero Time is Go's "unset" (JSON null); meta/v1 Time is serialised to the second.
+      return secs ? new Date(secs * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : '';
     }
-    if ('repeated' in s && s.repeated) ((out[s.name] ??= []) as unknown[]).push(v);
-    // Go's generated marshalers write every non-pointer field, empty or not; JSON would
-    // have omitted them (omitempty), and defaulting must see them as unset.
-    else if (v !== '' && v !== 0 && v !== false) out[s.name] = v;
+    case 'intOrString': {
+      const io = decodeMessage(bytesOf(f, where), INT_OR_STRING);
+      return io.type === 1 ? (io.strVal ?? '') : (io.intVal ?? 0);
+    }
+    case 'quantity': return decodeMessage(bytesOf(f, where), QUANTITY).string ?? '';
+    case 'json': {
+      const raw = Buffer.from(String(decodeMessage(bytesOf(f, where), FIELDS_V1).raw ?? ''), 'base64');
+      try {
+        return raw.length ? JSON.parse(raw.toString('utf8')) as unknown : {};
+      } catch (e) {
+        throw new ProtobufError(`${where}: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+/** Go writes every non-pointer field, set or not; an unset one carries its zero value. */
+function isZeroWire(f: WireField): boolean {
+  if (f.varint !== undefined) return f.varint === 0n;
+  return f.wireType === 2 ? f.bytes!.length === 0 : f.bytes!.every((b) => b === 0);
+}
+
+const isZeroValue = (v: unknown) => v === '' || v === 0 || v === false;
+
+/** proto2 writes repeated scalars unpacked, but a packed run is legal on the wire too. */
+function packed(f: WireField, where: string): bigint[] {
+  const buf = bytesOf(f, where);
+  const out: bigint[] = [];
+  for (let pos = 0; pos < buf.length;) {
+    const [v, p] = readVarint(buf, pos);
+    out.push(v);
+    pos = p;
+  }
+  return out;
+}
+
+function fieldValue(f: WireField, t: Scalar | Message, where: string): unknown {
+  return typeof t === 'string' ? scalar(f, t, where) : decodeMessage(bytesOf(f, where), t);
+}
+
+/** A map<string, V> field is a repeated entry message {key = 1, value = 2}. */
+function mapEntry(f: WireField, value: Scalar, where: string): [string, unknown] {
+  const e = decodeMessage(bytesOf(f, where), message(`${where}Entry`, { 1: str('key'), 2: { name: 'value', type: value, ptr: true } }));
+  return [String(e.key ?? ''), e.value ?? ''];
+}
+
+function decodeMessage(buf: Buffer, m: Message, out: Json = {}): Json {
+  for (const f of readFields(buf)) {
+    const spec = m.fields[f.no];
+    if (!spec) {
+      if (isZeroWire(f)) continue;
+      // Skipping it, as a proto2 decoder would, would store the object without what the
+      // client asked for; refusing names the field so the client can send JSON instead.
+      throw new ProtobufError(`field ${f.no} of ${m.type} is not decoded by this server (send the object as JSON, e.g. kubectl create -f)`);
+    }
+    if (spec.skip) continue;
+    const where = `${m.type}.${spec.name || f.no}`;
+    if (spec.inline) {
+      decodeMessage(bytesOf(f, where), spec.type as Message, out);
+      continue;
+    }
+    const t = spec.type;
+    if (typeof t === 'object' && 'map' in t) {
+      const [k, v] = mapEntry(f, t.map, where);
+      ((out[spec.name] ??= {}) as Json)[k] = v;
+      continue;
+    }
+    if (spec.list) {
+      const list = (out[spec.name] ??= []) as unknown[];
+      if ((t === 'int' || t === 'bool') && f.wireType === 2) list.push(...packed(f, where).map((v) => (t === 'int' ? toInt(v) : v !== 0n)));
+      else list.push(fieldValue(f, t, where));
+      continue;
+    }
+    const v = fieldValue(f, t, where);
+    // JSON would have omitted an unset (zero) non-pointer field; defaulting must see it unset.
+    if (spec.ptr || !isZeroValue(v)) out[spec.name] = v;
   }
   return out;
 }
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
 
+function envelope(buf: Buffer): { apiVersion: string; kind: string; raw: Buffer } {
+  const env: { apiVersion: string; kind: string; raw: Buffer } = { apiVersion: '', kind: '', raw: Buffer.alloc(0) };
+  for (const f of readFields(buf)) {
+    if (f.no === 1) {
+      const tm = decodeMessage(bytesOf(f, 'runtime.Unknown.typeMeta'), message('runtime.TypeMeta', { 1: str('apiVersion'), 2: str('kind') }));
+      env.apiVersion = String(tm.apiVersion ?? '');
+      env.kind = String(tm.kind ?? '');
+    } else if (f.no === 2) env.raw = bytesOf(f, 'runtime.Unknown.raw');
+    else if (f.no === 3 && !isZeroWire(f)) throw new ProtobufError('runtime.Unknown.contentEncoding is not supported');
+  }
+  return env;
+}
+
 export function decodeProtobufObject(body: Buffer): Json {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest('provided protobuf is not a Kubernetes object: missing "k8s\\x00" prefix');
   try {
-    const unknown = decodeMessage(body.subarray(4), {
-      1: { name: 'typeMeta', t: 'msg', msg: { 1: { name: 'apiVersion', t: 'string' }, 2: { name: 'kind', t: 'string' } } },
-      2: { name: 'raw', t: 'bytes' },
-      3: { name: 'contentEncoding', t: 'string' },
-      4: { name: 'contentType', t: 'string' },
-    });
-    const tm = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
-    const spec = KINDS[`${tm.apiVersion ?? ''}/${tm.kind ?? ''}`];
-    if (!spec) throw badRequest(`protobuf bodies are accepted for ${Object.keys(KINDS).join(', ')}; got ${tm.apiVersion ?? ''}/${tm.kind ?? ''} (send JSON)`);
-    const obj = decodeMessage(Buffer.from(String(unknown.raw ?? ''), 'base64'), spec);
-    return { apiVersion: tm.apiVersion, kind: tm.kind, ...obj };
+    const { apiVersion, kind, raw } = envelope(body.subarray(4));
+    const spec = KINDS[`${apiVersion}/${kind}`];
+    if (!spec) throw badRequest(`protobuf bodies are accepted for ${Object.keys(KINDS).join(', ')}; got ${apiVersion}/${kind} (send JSON)`);
+    return { apiVersion, kind, ...decodeMessage(raw, spec) };
   } catch (e) {
     if (e instanceof ProtobufError) throw badRequest(`unable to decode protobuf body: ${e.message}`);
     throw e;
