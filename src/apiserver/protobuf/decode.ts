@@ -116,7 +116,8 @@ function decodeMessage(buf: Buffer, m: Message, out: Json = {}): Json {
       else list.push(fieldValue(f, t, where));
       continue;
     }
-    const v = fieldValue(f, t, where);
+    // A message field seen twice is merged into one, as protobuf parsers must.
+    const v = typeof t === 'object' ? decodeMessage(bytesOf(f, where), t, (out[spec.name] as Json | undefined) ?? {}) : scalar(f, t, where);
     // JSON would have omitted an unset (zero) non-pointer field; defaulting must see it unset.
     if (spec.ptr || !isZeroValue(v)) out[spec.name] = v;
   }
