@@ -170,3 +170,97 @@ t.test('auth can-i, delete (object and namespace)', async (t) => {
   t.match((await kubectl(['get', 'ns', 'hx'])).stderr, /NotFound/);
   t.match((await kubectl(['get', 'svc', 's2', '-n', 'hx'])).stderr, /NotFound/);
 });
+
+// Issue 4's acceptance: the workload commands, with the controllers the apiserver starts by
+// default. No kubelet runs here, so the test plays its part for readiness: it marks the
+// pods Ready through pods/status, which is all a Deployment's rollout waits for.
+const WL = ['-n', 'wl'];
+
+async function podsOf(selector: string): Promise<{ name: string; image: string; ready: boolean }[]> {
+  const r = await kubectl(['get', 'pods', ...WL, '-l', selector, '-o', 'json']);
+  type Pod = { metadata: { name: string; deletionTimestamp?: string }; spec: { containers: { image: string }[] }; status?: { conditions?: { type: string; status: string }[] } };
+  return (JSON.parse(r.stdout || '{"items":[]}') as { items: Pod[] }).items
+    .filter((p) => !p.metadata.deletionTimestamp)
+    .map((p) => ({ name: p.metadata.name, image: p.spec.containers[0]!.image, ready: !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') }));
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+    const v = await probe();
+    if (v !== undefined) return v;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Marks every pod of the selector Ready, over and over, until stopped (the kubelet's job). */
+function fakeKubelet(selector: string): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for (const p of (await podsOf(selector)).filter((x) => !x.ready)) {
+        await kubectl(['patch', 'pod', p.name, ...WL, '--subresource=status', '--type=merge',
+          '-p', '{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}']);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return async () => { running = false; await loop; };
+}
+
+t.test('create deployment (protobuf) and expose: pods appear, the Service selects them', async (t) => {
+  await ok(t, ['create', 'namespace', 'wl']);
+  t.match(await ok(t, ['create', 'deployment', 'web', '--image=hawser/echo', '--replicas=3', ...WL]), /deployment\.apps\/web created/);
+  const d = JSON.parse(await ok(t, ['get', 'deploy', 'web', ...WL, '-o', 'json'])) as { metadata: { labels: Record<string, string> }; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  t.same(d.metadata.labels, { app: 'web' });
+  t.equal(d.spec.replicas, 3);
+  t.same(d.spec.selector, { matchLabels: { app: 'web' } });
+  t.same(d.spec.template.metadata.labels, { app: 'web' });
+  t.match(d.spec.template.spec.containers, [{ name: 'echo', image: 'hawser/echo' }]);
+  t.equal(d.spec.strategy.type, 'RollingUpdate', 'defaulted on the server, as upstream does');
+  const pods = await until('3 pods', async () => { const p = await podsOf('app=web'); return p.length === 3 ? p : undefined; });
+  t.ok(pods.every((p) => p.image === 'hawser/echo' && p.name.startsWith('web-')), 'the ReplicaSet made the pods from the template');
+
+  t.match(await ok(t, ['expose', 'deployment', 'web', '--port', '80', '--target-port', '8080', ...WL]), /service\/web exposed/);
+  t.equal(await ok(t, ['get', 'svc', 'web', ...WL, '-o', 'jsonpath={.spec.selector.app} {.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.type}']), 'web 80 8080 ClusterIP');
+  t.match(await ok(t, ['get', 'svc', 'web', ...WL, '-o', 'jsonpath={.spec.clusterIP}']), /^10\.96\.\d+\.\d+$/);
+});
+
+t.test('scale, rollout status, set image, rollout undo', async (t) => {
+  const stop = fakeKubelet('app=web');
+  t.teardown(stop);
+  const rolledOut = async () => t.match(await ok(t, ['rollout', 'status', 'deployment/web', ...WL, '--timeout=90s']), /successfully rolled out/);
+  await rolledOut();
+  await ok(t, ['scale', 'deployment', 'web', '--replicas=5', ...WL]);
+  await until('5 ready pods', async () => ((await podsOf('app=web')).filter((p) => p.ready).length === 5 ? true : undefined));
+  await rolledOut();
+  await ok(t, ['set', 'image', 'deployment/web', 'echo=hawser/echo:v2', ...WL]);
+  await rolledOut();
+  await until('all pods on v2', async () => { const p = await podsOf('app=web'); return p.length === 5 && p.every((x) => x.image === 'hawser/echo:v2') ? true : undefined; });
+  t.pass('set image rolled every pod to v2');
+  await ok(t, ['rollout', 'undo', 'deployment/web', ...WL]);
+  await rolledOut();
+  t.equal(await ok(t, ['get', 'deploy', 'web', ...WL, '-o', 'jsonpath={.spec.template.spec.containers[0].image}']), 'hawser/echo');
+  await until('all pods back on the first image', async () => { const p = await podsOf('app=web'); return p.length === 5 && p.every((x) => x.image === 'hawser/echo') ? true : undefined; });
+  t.pass('rollout undo went back to the first template');
+});
+
+t.test('create role, rolebinding, clusterrole, clusterrolebinding (protobuf)', async (t) => {
+  await ok(t, ['create', 'role', 'pod-reader', '--verb=get,list,watch', '--resource=pods,deployments.apps', ...WL]);
+  await ok(t, ['create', 'rolebinding', 'read-pods', '--role=pod-reader', '--user=alice', '--serviceaccount=wl:robot', ...WL]);
+  await ok(t, ['create', 'clusterrole', 'node-reader', '--verb=get', '--resource=nodes', '--non-resource-url=/healthz']);
+  await ok(t, ['create', 'clusterrolebinding', 'read-nodes', '--clusterrole=node-reader', '--group=ops']);
+  t.teardown(() => kubectl(['delete', 'clusterrolebinding/read-nodes', 'clusterrole/node-reader']).then(() => undefined));
+  const json = async (args: string[]) => JSON.parse(await ok(t, ['get', ...args, '-o', 'json'])) as Record<string, unknown>;
+  t.same((await json(['role', 'pod-reader', ...WL])).rules, [
+    { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods'] },
+    { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['deployments'] },
+  ]);
+  const rb = await json(['rolebinding', 'read-pods', ...WL]);
+  t.same(rb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' });
+  t.same(rb.subjects, [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' }, { kind: 'ServiceAccount', name: 'robot', namespace: 'wl' }]);
+  t.same((await json(['clusterrole', 'node-reader'])).rules, [{ verbs: ['get'], apiGroups: [''], resources: ['nodes'] }, { verbs: ['get'], nonResourceURLs: ['/healthz'] }]);
+  const crb = await json(['clusterrolebinding', 'read-nodes']);
+  t.same(crb.subjects, [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'ops' }]);
+  t.same(crb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'node-reader' });
+  await ok(t, ['delete', 'ns', 'wl']);
+});
