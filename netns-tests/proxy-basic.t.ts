@@ -12,6 +12,7 @@ import t from 'tap';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { World, sctpMode, sctpProbe, startEchoServer, startSctpServer, tcpProbe, udpProbe, splitHostPort, type ProbeResult } from './lib/index.js';
 import { KernelNft } from '../src/kernel/nft/kernel.js';
+import { deleteConntrackFlows } from '../src/kernel/conntrack.js';
 import { createProxier, planFull, type ConntrackFilter, type Proxier } from '../proxy/index.js';
 import { FakeNft } from '../src/kernel/nft/fake.js';
 import { normalisedDump } from '../src/kernel/nft/dump.js';
@@ -92,18 +93,12 @@ let slices: V1EndpointSlice[] = [
 ];
 
 const nft = new KernelNft({ netns: w.ns('n') });
-// The conntrack side of the cleanup (src/kernel has no conntrack adapter yet): `conntrack -D`
-// in the node namespace; exit status 1 only means "nothing matched".
+// The conntrack side of the cleanup: the agent's own adapter (`conntrack -D` in the node
+// namespace), recording what the proxier asked for.
 const deleted: ConntrackFilter[] = [];
 async function deleteFlows(filters: ConntrackFilter[]): Promise<void> {
-  for (const f of filters) {
-    const argv = ['conntrack', '-D', '-p', f.proto];
-    if (f.origDst) argv.push('--orig-dst', f.origDst);
-    if (f.origDport) argv.push('--orig-port-dst', String(f.origDport));
-    if (f.dstNat) argv.push('--dst-nat', f.dstNat);
-    await w.exec('n', argv, { allowFailure: true });
-    deleted.push(f);
-  }
+  await deleteConntrackFlows(filters, w.ns('n'));
+  deleted.push(...filters);
 }
 const newProxier = (): Proxier => {
   const p = createProxier({
