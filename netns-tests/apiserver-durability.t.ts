@@ -4,11 +4,11 @@
 import t, { type Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
+import { startTestEtcd } from './lib/etcd.js';
 
 const HAWSER = fileURLToPath(new URL('../../bin/hawser.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hawser-durability-'));
@@ -17,15 +17,6 @@ t.teardown(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', text: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -39,16 +30,9 @@ function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', text: string)
 }
 
 async function startEtcd(): Promise<string> {
-  const [client, peer] = [await freePort(), await freePort()];
-  const url = `http://127.0.0.1:${client}`;
-  const child = spawn('/usr/bin/etcd', [
-    '--name', 'hawser-dur', '--data-dir', join(dir, 'etcd'), '--listen-client-urls', url, '--advertise-client-urls', url,
-    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-    '--initial-cluster', `hawser-dur=http://127.0.0.1:${peer}`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  await waitFor(child, 'stderr', 'ready to serve client requests');
-  return url;
+  const etcd = await startTestEtcd('hawser-dur', dir);
+  children.push(etcd.child);
+  return etcd.url;
 }
 
 async function startApiserver(dataDir: string, storageArgs: string[]): Promise<{ child: ChildProcess; url: string }> {

@@ -2,14 +2,15 @@
 // own data directory): the storage contract, API semantics, and two apiservers sharing
 // one etcd — a write through one reaches a watch on the other.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdStorage } from '../src/apiserver/storage/etcd.js';
 import { createApiServer } from '../src/apiserver/app.js';
 import { isStorageError } from '../src/apiserver/storage/types.js';
+import { startTestEtcd } from './lib/etcd.js';
 
 if (!existsSync('/usr/bin/etcd')) {
   t.plan(0, 'etcd is not installed');
@@ -25,34 +26,10 @@ t.teardown(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 async function startEtcd(): Promise<string> {
-  const [client, peer] = [await freePort(), await freePort()];
-  const url = `http://127.0.0.1:${client}`;
-  const child = spawn('/usr/bin/etcd', [
-    '--name', 'hawser-test', '--data-dir', join(dir, 'etcd'),
-    '--listen-client-urls', url, '--advertise-client-urls', url,
-    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-    '--initial-cluster', `hawser-test=http://127.0.0.1:${peer}`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    let log = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('ready to serve client requests')) resolve();
-    });
-    child.on('exit', (c) => reject(new Error(`etcd exited ${c}: ${log.slice(-2000)}`)));
-  });
-  return url;
+  const etcd = await startTestEtcd('hawser-test', dir);
+  children.push(etcd.child);
+  return etcd.url;
 }
 
 const endpoint = await startEtcd();
