@@ -8,6 +8,7 @@ import { buildModel } from '../../proxy/model.js';
 import { NODE, slice, svc } from '../../proxy/fixtures.js';
 import type { NodeConfig } from '../../proxy/types.js';
 import type { Ruleset } from '../kernel/nft/types.js';
+import { FakeNft, replaceTableTransaction } from '../kernel/nft/index.js';
 import { trace, verdictOf } from './index.js';
 import type { Entry, TraceEnv } from './index.js';
 
@@ -131,6 +132,14 @@ function check(rs: Ruleset, c: Case): void {
 
 describe('tracer over the compiled proxy ruleset', () => {
   it.each(cases)('$name', (c) => check(RS, c));
+
+  // `hawser trace` reads the applied table back from the kernel: the same rows must hold
+  // on the text nft lists (FakeNft stores exactly what nft 1.0.6 prints back).
+  it.each(cases)('as listed by nft: $name', async (c) => {
+    const nft = new FakeNft();
+    await nft.apply(replaceTableTransaction(RS, undefined));
+    check((await nft.listTable(RS.family, RS.name))!, c);
+  });
 
   it('pod → LB IP (Cluster) is masqueraded, and the source range applies to it as well', () => {
     // Upstream filters every packet to an LB IP by source range, pods included.

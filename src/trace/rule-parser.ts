@@ -30,7 +30,8 @@ export type Stmt =
   | { kind: 'dnat'; addr: string; port?: number }
   | { kind: 'update'; set: string; expr: Expr }
   | { kind: 'markset'; op: '|' | '^' | '='; value: number }
-  | { kind: 'counter' };
+  | { kind: 'counter' }
+  | { kind: 'log'; prefix?: string };
 
 export interface ParsedRule {
   matches: Match[];
@@ -44,9 +45,15 @@ export class RuleParseError extends Error {
   }
 }
 
-/** Split on whitespace, keeping `{` `}` as their own tokens. */
+/** Split on whitespace, keeping `{` `}` as their own tokens and a quoted string as one token. */
 function tokenize(text: string): string[] {
-  return text.replace(/([{}])/g, ' $1 ').trim().split(/\s+/).filter(Boolean);
+  const out: string[] = [];
+  const parts = text.split('"');
+  parts.forEach((part, i) => {
+    if (i % 2 === 1) out.push(`"${part}"`);
+    else out.push(...part.replace(/([{}])/g, ' $1 ').trim().split(/\s+/).filter(Boolean));
+  });
+  return out;
 }
 
 const VERDICTS = new Set(['jump', 'goto', 'return', 'drop', 'accept']);
@@ -139,7 +146,18 @@ class Parser {
       case 'accept':
         return { kind: t };
       case 'counter':
+        // A kernel listing carries the values: `counter packets 3 bytes 180`.
+        while (this.peek() === 'packets' || this.peek() === 'bytes') { this.i++; this.num(); }
         return { kind: 'counter' };
+      case 'log': {
+        let prefix: string | undefined;
+        while (this.peek() === 'prefix' || this.peek() === 'level' || this.peek() === 'group') {
+          const k = this.next();
+          const v = this.next();
+          if (k === 'prefix') prefix = v.replace(/^"|"$/g, '');
+        }
+        return prefix !== undefined ? { kind: 'log', prefix } : { kind: 'log' };
+      }
       case 'reject': {
         if (this.peek() !== 'with') return { kind: 'reject' };
         this.i++;
@@ -223,6 +241,12 @@ export function parseRule(text: string): ParsedRule {
     } else {
       out.stmts.push(p.statement());
     }
+  }
+  // `meta l4proto tcp reject with tcp reset` lists as `reject with tcp reset`: nft hides
+  // the protocol match it must add for a TCP reset, but the kernel still evaluates it.
+  const reject = out.stmts.find((x) => x.kind === 'reject');
+  if (reject?.kind === 'reject' && reject.with === 'tcp reset' && !out.matches.some((m) => m.expr.kind === 'l4proto')) {
+    out.matches.push({ kind: 'cmp', expr: { kind: 'l4proto' }, op: '==', value: 'tcp' });
   }
   return out;
 }

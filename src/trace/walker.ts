@@ -29,6 +29,20 @@ export interface TraceEnv {
   dynamicSets?: Record<string, string[]>;
 }
 
+/** One rule that matched the packet, in walk order: the hop list's "which rule" answer. */
+export interface Step {
+  table: string;
+  chain: string;
+  /** 0-based position of the rule in its chain. */
+  index: number;
+  rule: string;
+  comment?: string;
+  /** For a verdict-map rule: the element the packet's key found (`key : verdict`). */
+  element?: string;
+  /** For a log rule: the prefix it logged with. */
+  log?: string;
+}
+
 export interface Outcome {
   verdict: 'deliver' | 'drop' | 'reject';
   probability: number;
@@ -40,6 +54,8 @@ export interface Outcome {
   rejectWith?: string;
   /** Chains entered, in order (base chains included). */
   path: string[];
+  /** Rules that matched, in order, across every table walked. */
+  steps: Step[];
   /** Dynamic set updates the packet made (`update @set { … }`): feed into the next trace. */
   updates: Array<{ set: string; key: string }>;
 }
@@ -54,6 +70,7 @@ interface State {
   masquerade: boolean;
   prob: number;
   path: string[];
+  steps: Step[];
   updates: Array<{ set: string; key: string }>;
 }
 
@@ -62,14 +79,22 @@ interface Branch { s: State; end: Ending; rejectWith?: string }
 
 const MAX_DEPTH = 32;
 
+/** A chain with the table it belongs to: chain and set names are per table. */
+interface TableChain { table: string; chain: ChainContent }
+
 export class Walker {
-  private readonly chains = new Map<string, ChainContent>();
+  private readonly chains = new Map<string, TableChain>();
   private readonly sets = new Map<string, SetContent | MapContent>();
   private readonly parsed = new Map<string, ParsedRule>();
+  readonly tables: Ruleset[];
 
-  constructor(readonly rs: Ruleset, readonly env: TraceEnv) {
-    for (const c of rs.chains) this.chains.set(c.name, c);
-    for (const s of [...rs.sets, ...rs.maps]) this.sets.set(s.name, s);
+  /** One node's tables (hawser-proxy, hawser-policy, hawser-cni …): base chains of all of them run by priority. */
+  constructor(rs: Ruleset | Ruleset[], readonly env: TraceEnv) {
+    this.tables = Array.isArray(rs) ? rs : [rs];
+    for (const t of this.tables) {
+      for (const c of t.chains) this.chains.set(key(t.name, c.name), { table: t.name, chain: c });
+      for (const x of [...t.sets, ...t.maps]) this.sets.set(key(t.name, x.name), x);
+    }
   }
 
   private rule(text: string): ParsedRule {
@@ -85,16 +110,16 @@ export class Walker {
     return this.env.localAddresses.some((l) => ipaddr.parse(l).toString() === a.toString());
   }
 
-  /** Base chains of `hook` in priority order (ties: by name, like the kernel's insertion order is not). */
-  baseChains(hook: Hook, type?: 'nat' | 'filter'): ChainContent[] {
+  /** Base chains of `hook` over every table, in priority order (ties: by table, then chain name). */
+  baseChains(hook: Hook, type?: 'nat' | 'filter'): TableChain[] {
     return [...this.chains.values()]
-      .filter((c) => c.base?.hook === hook && (type === undefined || c.base.type === type))
-      .sort((a, b) => a.base!.priority - b.base!.priority || a.name.localeCompare(b.name));
+      .filter(({ chain: c }) => c.base?.hook === hook && (type === undefined || c.base.type === type))
+      .sort((a, b) => a.chain.base!.priority - b.chain.base!.priority || a.table.localeCompare(b.table) || a.chain.name.localeCompare(b.chain.name));
   }
 
   trace(pkt: TracePacket): Outcome[] {
     const ct = pkt.ctState ?? 'new';
-    const s: State = { src: canon(pkt.src), dst: canon(pkt.dst), dport: pkt.dport, proto: pkt.proto, mark: 0, dnat: false, masquerade: false, prob: 1, path: [], updates: [] };
+    const s: State = { src: canon(pkt.src), dst: canon(pkt.dst), dport: pkt.dport, proto: pkt.proto, mark: 0, dnat: false, masquerade: false, prob: 1, path: [], steps: [], updates: [] };
     const hooks: Hook[] = pkt.from === 'node' ? ['output', 'postrouting'] : ['prerouting'];
     let live: State[] = [s];
     const done: Outcome[] = [];
@@ -122,14 +147,16 @@ export class Walker {
   /** Run every base chain of one hook; returns the states that were accepted. */
   private runHook(hook: Hook, st: State, ct: string, done: Outcome[]): State[] {
     let states = [st];
-    for (const chain of this.baseChains(hook)) {
+    for (const { table, chain } of this.baseChains(hook)) {
       // NAT chains only see the first packet of a connection; an INVALID packet has no
       // conntrack entry and is never NATed.
       if (chain.base!.type === 'nat' && ct !== 'new') continue;
       const next: State[] = [];
       for (const s of states) {
-        for (const b of this.runChain(chain.name, { ...s, path: [...s.path, chain.name] }, ct, 0)) {
+        for (const b of this.runChain(table, chain.name, { ...s, path: [...s.path, `${table}/${chain.name}`] }, ct, 0)) {
           if (b.end === 'drop' || b.end === 'reject') done.push(outcome(b.s, b.end, b.rejectWith));
+          // The base chain's policy applies when its rules fall through.
+          else if (b.end === 'return' && chain.base!.policy === 'drop') done.push(outcome(b.s, 'drop'));
           else next.push(b.s);
         }
       }
@@ -138,37 +165,44 @@ export class Walker {
     return states;
   }
 
-  private runChain(name: string, s: State, ct: string, depth: number): Branch[] {
-    if (depth > MAX_DEPTH) throw new Error(`trace: jump depth exceeded at ${name}`);
-    const chain = this.chains.get(name);
-    if (!chain) throw new Error(`trace: chain ${name} does not exist`);
-    return this.runRules(chain, 0, s, ct, depth);
+  private runChain(table: string, name: string, s: State, ct: string, depth: number): Branch[] {
+    if (depth > MAX_DEPTH) throw new Error(`trace: jump depth exceeded at ${table}/${name}`);
+    const tc = this.chains.get(key(table, name));
+    if (!tc) throw new Error(`trace: chain ${name} does not exist in table ${table}`);
+    return this.runRules(tc, 0, s, ct, depth);
   }
 
   /** Rules from index `from` on; a rule's hit and miss branches each go on separately. */
-  private runRules(chain: ChainContent, from: number, s: State, ct: string, depth: number): Branch[] {
+  private runRules(tc: TableChain, from: number, s: State, ct: string, depth: number): Branch[] {
+    const { table, chain } = tc;
     if (from >= chain.rules.length) return [{ s, end: 'return' }];
-    const r = this.rule(chain.rules[from]!.rule);
-    const { hit, miss } = this.matchAll(r.matches, s, ct);
+    const rc = chain.rules[from]!;
+    const r = this.rule(rc.rule);
+    const { hit, miss } = this.matchAll(table, r.matches, s, ct);
     const out: Branch[] = [];
-    for (const h of hit) {
-      for (const b of this.runStmts(r.stmts, 0, h, ct, depth)) {
-        if (b.end === 'return' && !b.explicit) out.push(...this.runRules(chain, from + 1, b.s, ct, depth));
+    for (const h0 of hit) {
+      const step: Step = { table, chain: chain.name, index: from, rule: rc.rule };
+      if (rc.comment !== undefined) step.comment = rc.comment;
+      const h = { ...h0, steps: [...h0.steps, step] };
+      for (const b of this.runStmts(table, r.stmts, 0, h, ct, depth)) {
+        if (b.end === 'return' && !b.explicit) out.push(...this.runRules(tc, from + 1, b.s, ct, depth));
         else out.push(stripExplicit(b));
       }
     }
-    for (const m of miss) out.push(...this.runRules(chain, from + 1, m, ct, depth));
+    for (const m of miss) out.push(...this.runRules(tc, from + 1, m, ct, depth));
     return out;
   }
 
   /** Statements of one matched rule. A branch ending 'return' without `explicit` means "next rule". */
-  private runStmts(stmts: Stmt[], k: number, s: State, ct: string, depth: number): Array<Branch & { explicit?: boolean }> {
+  private runStmts(table: string, stmts: Stmt[], k: number, s: State, ct: string, depth: number): Array<Branch & { explicit?: boolean }> {
     if (k >= stmts.length) return [{ s, end: 'return' }];
     const st = stmts[k]!;
-    const cont = (ns: State): Array<Branch & { explicit?: boolean }> => this.runStmts(stmts, k + 1, ns, ct, depth);
+    const cont = (ns: State): Array<Branch & { explicit?: boolean }> => this.runStmts(table, stmts, k + 1, ns, ct, depth);
     switch (st.kind) {
       case 'counter':
         return cont(s);
+      case 'log':
+        return cont(st.prefix !== undefined ? annotate(s, { log: st.prefix }) : s);
       case 'accept':
       case 'drop':
         return [{ s, end: st.kind }];
@@ -178,19 +212,21 @@ export class Walker {
         return [{ s, end: 'reject', rejectWith: st.with ?? 'icmp port-unreachable' }];
       case 'jump':
       case 'goto':
-        return this.verdict(st.kind, st.chain, s, ct, depth, cont);
+        return this.verdict(table, st.kind, st.chain, s, ct, depth, cont);
       case 'vmap': {
-        const map = this.sets.get(st.map);
-        if (!map || map.kind !== 'map') throw new Error(`trace: map ${st.map} does not exist`);
+        const map = this.sets.get(key(table, st.map));
+        if (!map || map.kind !== 'map') throw new Error(`trace: map ${st.map} does not exist in table ${table}`);
         const out: Array<Branch & { explicit?: boolean }> = [];
         for (const { value, prob } of this.values(st.expr, s)) {
           const el = map.elements.find((e) => keyEquals(e.key, value));
           const ns = { ...s, prob: s.prob * prob };
-          if (!el) { out.push(...cont(ns)); continue; }
-          const [verb, target] = (el.value ?? [])[0]!.split(/\s+/);
-          if (verb === 'goto' || verb === 'jump') out.push(...this.verdict(verb, target!, ns, ct, depth, cont));
-          else if (verb === 'drop' || verb === 'accept') out.push({ s: ns, end: verb });
-          else if (verb === 'return') out.push({ s: ns, end: 'return', explicit: true });
+          if (!el) { out.push(...cont(annotate(ns, { element: `${value.join(' . ')} : (no element)` }))); continue; }
+          const verdictText = (el.value ?? [])[0]!;
+          const es = annotate(ns, { element: `${el.key.join(' . ')} : ${verdictText}` });
+          const [verb, target] = verdictText.split(/\s+/);
+          if (verb === 'goto' || verb === 'jump') out.push(...this.verdict(table, verb, target!, es, ct, depth, cont));
+          else if (verb === 'drop' || verb === 'accept') out.push({ s: es, end: verb });
+          else if (verb === 'return') out.push({ s: es, end: 'return', explicit: true });
           else throw new Error(`trace: verdict ${verb}`);
         }
         return out;
@@ -205,18 +241,18 @@ export class Walker {
       case 'dnat':
         return [{ s: { ...s, dst: canon(st.addr), dport: st.port ?? s.dport, dnat: true }, end: 'accept' }];
       case 'update': {
-        const key = this.values(st.expr, s)[0]!.value.join(' . ');
-        return cont({ ...s, updates: [...s.updates, { set: st.set, key }] });
+        const k2 = this.values(st.expr, s)[0]!.value.join(' . ');
+        return cont({ ...s, updates: [...s.updates, { set: st.set, key: k2 }] });
       }
     }
   }
 
   private verdict(
-    kind: 'jump' | 'goto', target: string, s: State, ct: string, depth: number,
+    table: string, kind: 'jump' | 'goto', target: string, s: State, ct: string, depth: number,
     cont: (s: State) => Array<Branch & { explicit?: boolean }>,
   ): Array<Branch & { explicit?: boolean }> {
     const out: Array<Branch & { explicit?: boolean }> = [];
-    for (const b of this.runChain(target, { ...s, path: [...s.path, target] }, ct, depth + 1)) {
+    for (const b of this.runChain(table, target, { ...s, path: [...s.path, `${table}/${target}`] }, ct, depth + 1)) {
       if (b.end !== 'return') out.push(b);
       // jump: the callee returned, go on after the jump. goto: the callee's return is ours.
       else if (kind === 'jump') out.push(...cont(b.s));
@@ -226,7 +262,7 @@ export class Walker {
   }
 
   /** Split a state by a conjunction of matches into the branches that hit and those that miss. */
-  private matchAll(ms: Match[], s: State, ct: string): { hit: State[]; miss: State[] } {
+  private matchAll(table: string, ms: Match[], s: State, ct: string): { hit: State[]; miss: State[] } {
     let hit: State[] = [s];
     const miss: State[] = [];
     for (const m of ms) {
@@ -234,7 +270,7 @@ export class Walker {
       for (const h of hit) {
         for (const { value, prob } of this.values(m.expr, h, ct)) {
           const ns = prob === 1 ? h : { ...h, prob: h.prob * prob };
-          const yes = m.kind === 'cmp' ? this.cmp(m.expr, value, m.value) : this.inSet(m.set, value);
+          const yes = m.kind === 'cmp' ? this.cmp(m.expr, value, m.value) : this.inSet(table, m.set, value);
           if (yes === (m.op === '==')) nextHit.push(ns); else miss.push(ns);
         }
       }
@@ -251,13 +287,13 @@ export class Walker {
     return Number(v) === Number(want);
   }
 
-  private inSet(name: string, value: string[]): boolean {
+  private inSet(table: string, name: string, value: string[]): boolean {
     const dyn = this.env.dynamicSets?.[name];
-    const key = value.join(' . ');
-    if (dyn) return dyn.includes(key);
-    const set = this.sets.get(name);
-    if (!set) throw new Error(`trace: set ${name} does not exist`);
-    return set.elements.some((e) => e.key.length === value.length && e.key.every((k, i) => partMatches(k, value[i]!)));
+    const k = value.join(' . ');
+    if (dyn) return dyn.includes(k);
+    const set = this.sets.get(key(table, name));
+    if (!set) throw new Error(`trace: set ${name} does not exist in table ${table}`);
+    return set.elements.some((e) => e.key.length === value.length && e.key.every((p, i) => partMatches(p, value[i]!)));
   }
 
   /** The value(s) of an expression for a state; numgen yields each value with its probability. */
@@ -289,6 +325,15 @@ export class Walker {
   }
 }
 
+const key = (table: string, name: string): string => `${table}\u0000${name}`;
+
+/** Adds detail to the last recorded step (the rule whose statement is running). */
+function annotate(s: State, extra: Partial<Step>): State {
+  const last = s.steps[s.steps.length - 1];
+  if (!last) return s;
+  return { ...s, steps: [...s.steps.slice(0, -1), { ...last, ...extra }] };
+}
+
 const stripExplicit = (b: Branch & { explicit?: boolean }): Branch => ({ s: b.s, end: b.end, ...(b.rejectWith ? { rejectWith: b.rejectWith } : {}) });
 
 function canon(a: string): string {
@@ -309,9 +354,23 @@ function inCidr(addr: string, want: string): boolean {
 
 /** One element key part against a packet value: addresses (and CIDRs), numbers, names. */
 function partMatches(part: string, value: string): boolean {
+  // Interval set elements: `80-81`, or an address range that is not one prefix (kernel listing).
+  const range = /^([^-]+)-([^-]+)$/.exec(part);
+  if (range && !part.includes('/')) {
+    const [lo, hi] = [range[1]!, range[2]!];
+    if (/^\d+$/.test(lo) && /^\d+$/.test(hi) && /^\d+$/.test(value)) return Number(lo) <= Number(value) && Number(value) <= Number(hi);
+    if (isAddr(lo) && isAddr(hi) && isAddr(value)) return addrCmp(lo, value) <= 0 && addrCmp(value, hi) <= 0;
+  }
   if (isAddr(value) && (isAddr(part) || part.includes('/'))) return inCidr(value, part);
   if (/^\d+$/.test(part) && /^\d+$/.test(value)) return Number(part) === Number(value);
   return part.toLowerCase() === value.toLowerCase();
+}
+
+function addrCmp(x: string, y: string): number {
+  const [a, b] = [ipaddr.parse(x).toByteArray(), ipaddr.parse(y).toByteArray()];
+  if (a.length !== b.length) return a.length - b.length;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
 }
 
 function keyEquals(key: string[], value: string[]): boolean {
@@ -327,7 +386,7 @@ function mergeStates(states: State[]): State[] {
 }
 
 function outcome(s: State, verdict: Outcome['verdict'], rejectWith?: string): Outcome {
-  const o: Outcome = { verdict, probability: s.prob, ip: s.dst, port: s.dport, dnat: s.dnat, masquerade: s.masquerade, path: s.path, updates: s.updates };
+  const o: Outcome = { verdict, probability: s.prob, ip: s.dst, port: s.dport, dnat: s.dnat, masquerade: s.masquerade, path: s.path, steps: s.steps, updates: s.updates };
   if (rejectWith) o.rejectWith = rejectWith;
   return o;
 }
