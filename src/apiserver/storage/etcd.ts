@@ -31,7 +31,9 @@ export class EtcdStorage implements Storage {
   private constructor(private client: Etcd3, private prefix: string) {}
 
   static async connect(o: EtcdOptions): Promise<EtcdStorage> {
-    const client = new Etcd3({ hosts: o.endpoints });
+    // gRPC's default 4 MiB receive limit fails any list above ~4,000 1 KB objects with
+    // RESOURCE_EXHAUSTED; kube-apiserver lifts it the same way (MaxCallRecvMsgSize).
+    const client = new Etcd3({ hosts: o.endpoints, grpcOptions: { 'grpc.max_receive_message_length': -1 } });
     const s = new EtcdStorage(client, o.prefix ?? '/hawser');
     try {
       const rev = await s.revision();
