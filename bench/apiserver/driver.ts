@@ -76,8 +76,10 @@ if (init.rawSqlitePath) {
 let sqliteRv = 0;
 
 // Separate clients for writes and for watches, as the HTTP side has separate pools.
-const etcd = init.etcdUrl ? new Etcd3({ hosts: init.etcdUrl }) : undefined;
-const etcdWatch = init.etcdUrl ? new Etcd3({ hosts: init.etcdUrl }) : undefined;
+// The same receive limit as EtcdStorage (gRPC's default 4 MiB fails a 10,000-object list).
+const etcdOptions = { hosts: init.etcdUrl ?? '', grpcOptions: { 'grpc.max_receive_message_length': -1 } };
+const etcd = init.etcdUrl ? new Etcd3(etcdOptions) : undefined;
+const etcdWatch = init.etcdUrl ? new Etcd3(etcdOptions) : undefined;
 const rawKey = (store: string, ns: string, name: string) => `/${init.runPrefix}/${store}/registry/core/configmaps/${ns}/${name}`;
 
 async function httpCreate(ns: string, name: string): Promise<void> {
@@ -182,7 +184,7 @@ async function handle(c: Command): Promise<unknown> {
       const chunks: Buffer[] = [];
       for await (const chunk of res.body) { bytes += (chunk as Buffer).length; chunks.push(chunk as Buffer); }
       const ms = performance.now() - t0;
-      if (res.statusCode !== 200) throw new Error(`list: HTTP ${res.statusCode}`);
+      if (res.statusCode !== 200) throw new Error(`list: HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`);
       // Counted after the clock stopped: the figure is the time to the last byte.
       const items = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items: unknown[] }).items.length;
       return { ms, items, bytes } satisfies ListResult;
