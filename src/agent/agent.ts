@@ -18,6 +18,7 @@ import { NodeNetworkController } from './node-network.js';
 import type { RoutingMode } from './node-routes.js';
 import { ServiceProxy } from './service-proxy.js';
 import { IpamSweeper } from './ipam-sweeper.js';
+import { startTraceStateServer } from './trace-state.js';
 import { NETWORK_NAME as CNI_NETWORK } from '../../cni/install.js';
 
 export interface AgentOptions {
@@ -30,6 +31,8 @@ export interface AgentOptions {
   podCIDRFile: string;
   /** Serve the CNI thin client's calls here ('' = do not serve: the plugin runs standalone). */
   cniSocket: string;
+  /** Serve this node's trace state (`hawser trace`) on this unix socket ('' = off). */
+  traceSocket: string;
   /** The CNI plugin's IPAM store, swept for pods gone without a DEL ('' = no sweep). */
   cniDataDir: string;
   healthzBind: string;
@@ -142,8 +145,13 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
     await startHealthServer(opts.healthzBind, sources),
     await startMetricsServer(opts.metricsBind, registry),
   ];
+  if (opts.traceSocket) {
+    servers.push(await startTraceStateServer(opts.traceSocket, {
+      node: opts.nodeName, routing: opts.routing, clusterCIDR: opts.clusterCIDR, podCIDRs: () => nodeNet.podCIDRs,
+    }, log.child({ component: 'trace-state' })));
+  }
   log.info({
-    node: opts.nodeName, routing: opts.routing, proxy: opts.proxy, networkPolicy: opts.networkPolicy, cniSocket: opts.cniSocket || null,
+    node: opts.nodeName, routing: opts.routing, proxy: opts.proxy, networkPolicy: opts.networkPolicy, cniSocket: opts.cniSocket || null, traceSocket: opts.traceSocket || null,
     healthz: opts.healthzBind, metrics: opts.metricsBind,
   }, 'agent started');
 

@@ -32,6 +32,8 @@ export class NodeNetworkController implements HealthSource {
   private lastOk: number | undefined;
   private ctx: RouteSyncContext | undefined;
   private stopped = false;
+  /** This node's pod CIDRs as last read from its Node object (for `hawser trace`). */
+  podCIDRs: string[] = [];
 
   constructor(private readonly opts: NodeNetworkOptions) {}
 
@@ -102,6 +104,7 @@ export class NodeNetworkController implements HealthSource {
       return;
     }
     const podCIDRs = self ? nodePodCIDRs(self) : [];
+    this.podCIDRs = podCIDRs;
     if (podCIDRs.length > 0 && (await writePodCIDRFile(this.opts.podCIDRFile, podCIDRs))) {
       this.opts.log.info({ podCIDRs, file: this.opts.podCIDRFile }, 'pod CIDR handed to the CNI plugin');
     }

@@ -53,6 +53,8 @@ export interface NodePaths {
   podCIDRFile: string;
   /** The agent's CNI fast-path socket the thin client talks to. */
   cniSocket: string;
+  /** The agent's trace-state socket (`hawser trace` reads every node through these). */
+  traceSocket: string;
   kubeletDir: string;
 }
 
@@ -64,6 +66,7 @@ export function nodePaths(plan: LabPlan, node: LabNode, cni: CniMode): NodePaths
     cniDataDir: `${node.stateDir}/cni/data`,
     podCIDRFile: `${node.stateDir}/cni/data/pod-cidr`,
     cniSocket: `${node.stateDir}/cni/agent.sock`,
+    traceSocket: `${node.stateDir}/agent-trace.sock`,
     kubeletDir: `${node.stateDir}/kubelet`,
   };
 }
@@ -122,7 +125,7 @@ export function nodeComponents(plan: LabPlan, node: LabNode, opts: NodeComponent
       component: 'agent', node: node.nodeName, netns: node.netns, logFile: `${p.logDir}/agent-${node.nodeName}.log`,
       args: ['agent', '--kubeconfig', np.kubeconfig, '--node-name', node.nodeName, '--node-ip', node.ip,
         '--cluster-cidr', plan.clusterCIDR, '--service-cidr', plan.serviceCIDR, '--routing', plan.routing,
-        '--pod-cidr-file', np.podCIDRFile, '--cni-socket', np.cniSocket, '--cni-data-dir', np.cniDataDir, '--healthz-bind', `${node.ip}:10256`, '--metrics-bind', '127.0.0.1:10249',
+        '--pod-cidr-file', np.podCIDRFile, '--cni-socket', np.cniSocket, '--trace-socket', np.traceSocket, '--cni-data-dir', np.cniDataDir, '--healthz-bind', `${node.ip}:10256`, '--metrics-bind', '127.0.0.1:10249',
         // The lab has no cloud load balancer: the nodes announce the LB pool on the underlay.
         '--announce-lb-ips'],
     });

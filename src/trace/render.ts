@@ -62,3 +62,18 @@ ${escapeHtml(renderMermaid(t))}
 </body></html>
 `;
 }
+
+/** `hawser trace --why`: for each way the connection fails, the rule that ends it and the policy story. */
+export function whyText(t: ClusterTrace): string {
+  const failing = t.branches.filter((b) => b.verdict !== 'delivered');
+  const head = `${t.proto} ${t.source} → ${t.target}`;
+  if (failing.length === 0) return `${head}: not denied — every branch is delivered (${t.branches.map(branchTitle).join('; ')})`;
+  const lines = [`${head}: fails with p=${pct(failing.reduce((a, b) => a + b.probability, 0))}`];
+  for (const b of failing) {
+    const last = [...b.hops].reverse().find((h) => h.kind === 'nft');
+    lines.push(`- ${b.verdict.toUpperCase()} (p=${pct(b.probability)}): ${b.reason ?? ''}`);
+    if (last?.step && b.verdict !== 'unreachable') lines.push(`    rule: ${last.step.rule}${last.step.comment ? `  "${last.step.comment}"` : ''}`);
+    for (const p of b.policy) lines.push(`    policy: ${p}`);
+  }
+  return lines.join('\n');
+}

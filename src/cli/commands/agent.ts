@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('--routing <mode>', 'cross-node pod routing: host-gw | vxlan', 'host-gw')
     .option('--pod-cidr-file <path>', 'where the CNI plugin reads this node\'s pod CIDR', '/run/hawser/pod-cidr')
     .option('--cni-socket <path>', 'serve the CNI thin client (hawser cni install --thin) on this unix socket; "" = off', '/run/hawser/cni.sock')
+    .option('--trace-socket <path>', 'serve this node\'s applied tables, addresses and routes to `hawser trace` on this unix socket; "" = off', '/run/hawser/agent.sock')
     .option('--cni-data-dir <dir>', 'the CNI plugin\'s IPAM store, swept every minute for pods whose network namespace is gone; "" = off', '/var/lib/hawser/cni')
     .option('--healthz-bind <addr>', 'health endpoint', '0.0.0.0:10256')
     .option('--metrics-bind <addr>', 'Prometheus metrics endpoint', '127.0.0.1:10249')
@@ -38,7 +39,7 @@ export function register(program: Command): void {
       const str = (k: string) => o[k] as string;
       const agent = await runAgent({
         kubeconfig: o.kubeconfig as string | undefined, nodeName: str('nodeName'), nodeIP: o.nodeIp as string | undefined,
-        clusterCIDR: str('clusterCidr'), serviceCIDR: str('serviceCidr'), routing: o.routing, podCIDRFile: str('podCidrFile'), cniSocket: str('cniSocket'), cniDataDir: str('cniDataDir'),
+        clusterCIDR: str('clusterCidr'), serviceCIDR: str('serviceCidr'), routing: o.routing, podCIDRFile: str('podCidrFile'), cniSocket: str('cniSocket'), traceSocket: str('traceSocket'), cniDataDir: str('cniDataDir'),
         healthzBind: str('healthzBind'), metricsBind: str('metricsBind'),
         proxy: o.proxy !== false, networkPolicy: o.networkPolicy !== false,
         announceLoadBalancerIPs: o.announceLbIps === true,
