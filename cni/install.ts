@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../src/kernel/exec.js';
 import { DEFAULTS } from './config.js';
+import { clientSource, isCPathSafe, skelDefines } from './fastpath/cc.js';
 import { LATEST_VERSION, SUPPORTED_VERSIONS, compareVersions } from './skel/version.js';
 
 export interface InstallOptions {
@@ -102,18 +103,12 @@ async function writeAtomic(path: string, content: string, mode: number): Promise
 }
 
 /** The C source, next to the TypeScript sources (dist/cni/install.js → cni/fastpath/). */
-export function thinClientSource(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const fromDist = resolve(here, '../../cni/fastpath/hawser-cni.c');
-  return existsSync(fromDist) ? fromDist : resolve(here, 'fastpath/hawser-cni.c');
-}
-
-/** The paths become C string literals: keep them to characters that need no escaping. */
-const safePath = (p: string) => /^\/[A-Za-z0-9_.\/@+-]*$/.test(p);
+export const thinClientSource = clientSource;
 
 export function thinClientArgv(out: string, socketPath: string, node: string, entry: string): string[] {
-  for (const p of [out, socketPath, node, entry]) if (!safePath(p)) throw new Error(`path not usable in the thin client: ${p}`);
-  return ['cc', '-O2', '-o', out, `-DHAWSER_SOCKET="${socketPath}"`, `-DHAWSER_NODE="${node}"`, `-DHAWSER_ENTRY="${entry}"`, thinClientSource()];
+  for (const p of [out, socketPath, node, entry]) if (!isCPathSafe(p)) throw new Error(`path not usable in the thin client: ${p}`);
+  // skelDefines: what the client answers itself when neither the agent nor Node can.
+  return ['cc', '-O2', '-o', out, `-DHAWSER_SOCKET="${socketPath}"`, `-DHAWSER_NODE="${node}"`, `-DHAWSER_ENTRY="${entry}"`, ...skelDefines(), thinClientSource()];
 }
 
 async function buildThinClient(out: string, socketPath: string, node: string, entry: string): Promise<boolean> {

@@ -8,9 +8,10 @@ import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { dispatch, type Plugin } from '../skel/dispatch.js';
 import { CniCode } from '../skel/errors.js';
+import { DEFAULT_SOCKET } from './cc.js';
 import { decodeRequest, encodeResponse } from './protocol.js';
 
-export const DEFAULT_SOCKET = '/run/hawser/cni.sock';
+export { DEFAULT_SOCKET };
 const MAX_REQUEST = 4 << 20;
 
 export interface CniServer {
