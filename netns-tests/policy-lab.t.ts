@@ -25,6 +25,7 @@ import { labUp } from '../src/lab/up.js';
 import { waitFor } from '../src/lab/wait.js';
 import type { LabPlan } from '../src/lab/plan.js';
 import { LabTraffic } from './lib/lab-probe.js';
+import { StaticTracer, staticAllows, type Observed } from './lib/trace-agreement.js';
 import { sctpProbe, splitHostPort, type ProbeResult, type World } from './lib/index.js';
 import { TABLE, readCounters, type NetworkPolicy } from '../proxy/policy/index.js';
 import { EXTRA_CASES, UPSTREAM_CASES } from '../proxy/policy/e2e/cases.js';
@@ -70,6 +71,7 @@ if (!hasCommand('apiserver')) {
   let plan: LabPlan;
   let api: Rest;
   let traffic: PolicyLabTraffic;
+  let tracer: StaticTracer;
   const netnsOf = new Map<string, string>();
   const podIP = new Map<string, string>();
   const clusterIP = new Map<string, string>();
@@ -77,6 +79,7 @@ if (!hasCommand('apiserver')) {
   t.teardown(async () => {
     traffic?.close();
     await labDown({ name });
+    if (tracer) t.comment(`tracer agreement: ${tracer.counts.compared} probes compared with the static trace, ${tracer.counts.disagreed} disagreed`);
     t.comment(`${sent.checks} pair checks, ${sent.probes} probes; wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
@@ -118,12 +121,26 @@ if (!hasCommand('apiserver')) {
   /** Every ordered pair but the diagonal through the ClusterIP; the pairs that disagree. */
   async function mismatches(p: Probe): Promise<string[]> {
     const wrong: string[] = [];
+    const seen = new Map<string, boolean | string>();
     // An SCTP probe is three processes (python raw sockets): fewer at once on 2 cores.
     await pool(pairs(), p.proto === 'SCTP' ? 6 : 24, async ([f, to]) => {
       const want = p.expect.get(f, to);
       const got = await connects(f, to, p.proto, p.port, want);
+      seen.set(`${f}|${to}`, got);
       if (got !== want) wrong.push(`${f} -> ${to}: got ${got}, expected ${want}`);
     });
+    // Issue 9's agreement: the static tracer over the same live state must predict what
+    // every one of these probes saw (the state settled: the probes matched or timed out).
+    await tracer.refresh();
+    for (const [f, to] of pairs()) {
+      const got = seen.get(`${f}|${to}`)!;
+      const observed: Observed = got === true ? { delivered: podIP.get(to)! } : got === false ? 'DROP' : /^refused/.test(got) ? 'REJECT' : { other: got };
+      const target = { ip: clusterIP.get(to)!, port: p.port, proto: p.proto.toLowerCase() as 'tcp' };
+      const src = { kind: 'podKey' as const, namespace: nsOf(f), name: podOf(f) };
+      const bad = tracer.compare(`tracer disagrees on ${p.proto}/${p.port} ${f} -> ${to}: kernel ${JSON.stringify(observed)}, tracer ${JSON.stringify(tracer.verdict(src, target))}`,
+        staticAllows(tracer.verdict(src, target), observed), () => tracer.trace(src, target));
+      if (bad) wrong.push(bad);
+    }
     return wrong.sort();
   }
 
@@ -235,6 +252,7 @@ if (!hasCommand('apiserver')) {
     plan = r.plan;
     api = Rest.fromFile(labPaths(plan).hostKubeconfig);
     traffic = new PolicyLabTraffic(plan.prefix);
+    tracer = new StaticTracer(plan, api);
     for (const ns of NAMESPACES) {
       await api.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
       const got = await api.get<{ metadata: { labels?: Record<string, string> } }>(`/api/v1/namespaces/${ns}`);
@@ -288,5 +306,10 @@ if (!hasCommand('apiserver')) {
     const deny = listed && readCounters(listed).denied.find((d) => d.pod === 'x/a' && d.direction === 'ingress');
     t.same(deny && deny.isolatedBy, ['x/only-y'], `deny counter on ${node.nodeName} names the isolating policy`);
     t.ok((deny ? deny.packets : 0) >= 1, 'deny counter counted');
+  });
+
+  t.test('issue 9: the static tracer agreed with every probe of the truth table', async (t) => {
+    t.equal(tracer.counts.disagreed, 0, `${tracer.counts.compared} probes compared, ${tracer.counts.disagreed} disagreed`);
+    if (!only) t.ok(tracer.counts.compared >= 1000, `at least 1,000 probes compared (${tracer.counts.compared})`);
   });
 }
