@@ -28,6 +28,8 @@ import { waitFor } from '../src/lab/wait.js';
 import { CLIENT_IP, type LabPlan } from '../src/lab/plan.js';
 import { LabTraffic, type LoadSummary } from './lib/lab-probe.js';
 import type { ProbeResult } from './lib/index.js';
+import { StaticTracer, staticAllows, type Observed } from './lib/trace-agreement.js';
+import { clusterVerdict } from '../src/trace/cluster.js';
 
 const started = Date.now();
 const name = `px${[...randomBytes(5)].map((b) => (b % 36).toString(36)).join('')}`;
@@ -76,12 +78,14 @@ if (!hasCommand('apiserver') || !hasCommand('agent')) {
 } else {
   let plan!: LabPlan;
   let api!: Rest;
+  let tracer!: StaticTracer;
   const traffic = new LabTraffic(`hl-${name}-`);
   const marks = mkdtempSync(join(tmpdir(), `hawser-${name}-`));
   t.teardown(async () => {
     traffic.close();
     await labDown({ name });
     rmSync(marks, { recursive: true, force: true });
+    if (tracer) t.comment(`tracer agreement: ${tracer.counts.compared} probes compared with the static trace, ${tracer.counts.disagreed} disagreed`);
     t.comment(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
@@ -111,9 +115,11 @@ if (!hasCommand('apiserver') || !hasCommand('agent')) {
   const probeN = async (ns: string, ip: string, port: number, n: number, proto: 'tcp' | 'udp' = 'tcp', timeoutMs = 1500, bindAddress?: string) =>
     Promise.all(Array.from({ length: n }, () => traffic[proto](ns, ip, port, { timeoutMs, bindAddress })));
   /** Converges when every one of n probes ends in one of `want` (pod names or 'refused'/'timeout'), and all of `mustSee` appear. */
-  const expectOnly = (tt: Test, what: string, ns: string, ip: string, port: number, want: string[], o: Until & { n?: number; proto?: 'tcp' | 'udp'; mustSee?: string[]; peer?: string; bindAddress?: string } = {}) =>
-    eventually(tt, what, async () => {
+  const expectOnly = async (tt: Test, what: string, ns: string, ip: string, port: number, want: string[], o: Until & { n?: number; proto?: 'tcp' | 'udp'; mustSee?: string[]; peer?: string; bindAddress?: string } = {}) => {
+    let last: ProbeResult[] = [];
+    const ok = await eventually(tt, what, async () => {
       const rs = await probeN(ns, ip, port, o.n ?? 10, o.proto, want.includes('timeout') ? 1000 : 1500, o.bindAddress);
+      last = rs;
       const seen = rs.map(who);
       const bad = seen.filter((s) => !want.includes(s));
       if (bad.length) return `got ${[...new Set(seen)].join(', ')}; want only ${want.join(', ')}`;
@@ -123,6 +129,41 @@ if (!hasCommand('apiserver') || !hasCommand('agent')) {
       if (o.peer && peers.some((p) => p !== o.peer)) return `source seen as ${[...new Set(peers)].join(', ')}, want ${o.peer}`;
       return undefined;
     }, o);
+    if (ok) await agrees(tt, what, ns, ip, port, o.proto ?? 'tcp', last, o.bindAddress);
+    return ok;
+  };
+
+  /**
+   * Issue 9's agreement: the static tracer over the same live state predicts every probe
+   * of a converged check — the endpoint the kernel chose among those it predicts, with the
+   * source address the endpoint saw, or the REJECT / DROP.
+   */
+  async function agrees(tt: Test, what: string, ns: string, ip: string, port: number, proto: 'tcp' | 'udp', rs: ProbeResult[], bindAddress?: string): Promise<void> {
+    await tracer.refresh();
+    const nodeIdx = plan.nodes.findIndex((n) => n.netns === ns);
+    let source: Parameters<StaticTracer['trace']>[0];
+    if (ns === plan.client.netns) source = { kind: 'external', ip: bindAddress ?? CLIENT_IP };
+    else if (nodeIdx >= 0) source = { kind: 'node', node: plan.nodes[nodeIdx]!.nodeName };
+    else {
+      const p = (await api.get<{ items: Pod[] }>(`${NS}/pods`)).items.find((x) => netnsOf(x) === ns);
+      if (!p) { tt.fail(`${what}: no pod for netns ${ns}`); return; }
+      source = { kind: 'podKey', namespace: 'default', name: p.metadata.name };
+    }
+    const target = { ip, port, proto };
+    const trace = tracer.trace(source, target);
+    const wrong: string[] = [];
+    for (const r of rs) {
+      const seen: Observed = r.ok ? { delivered: r.echo?.local.replace(/:\d+$/, '') ?? '?' } : r.kind === 'refused' ? 'REJECT' : r.kind === 'timeout' ? 'DROP' : { other: r.kind };
+      let agree = staticAllows(clusterVerdict(trace), seen);
+      // The source address the endpoint saw must be the one the static path says it sees.
+      if (agree && r.ok && typeof seen !== 'string' && 'delivered' in seen) {
+        agree = trace.branches.some((b) => b.verdict === 'delivered' && b.endpoint?.ip === seen.delivered && b.sourceSeen === peerIP(r));
+      }
+      const bad = tracer.compare(`${what}: kernel ${JSON.stringify(seen)} seen from ${peerIP(r) ?? '-'}, tracer ${JSON.stringify(clusterVerdict(trace))}`, agree, () => trace);
+      if (bad) wrong.push(bad);
+    }
+    tt.same(wrong, [], `${what}: the static trace predicts all ${rs.length} probes`);
+  }
 
   let web: Pod[] = [];
   let cl1!: Pod;
@@ -137,6 +178,7 @@ if (!hasCommand('apiserver') || !hasCommand('agent')) {
     const r = await labUp({ name, nodes: 3, progress: (m) => t.comment(m) });
     plan = r.plan;
     api = Rest.fromFile(labPaths(plan).hostKubeconfig);
+    tracer = new StaticTracer(plan, api);
     const onNode = (podName: string, node: string, app: string, containers: object[]) => api.post(`${NS}/pods`, {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, labels: { app } }, spec: { ...podSpec(containers), nodeName: node },
     });

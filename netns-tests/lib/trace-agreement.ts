@@ -3,6 +3,7 @@
 // the same question a test's real probe answered. Tests compare the two outcomes and count
 // the comparisons; any disagreement fails the test that made it.
 import { nodePaths } from '../../src/lab/components.js';
+import { clientRoutes } from '../../src/lab/trace-source.js';
 import type { LabPlan } from '../../src/lab/plan.js';
 import { CLIENT_IP } from '../../src/lab/plan.js';
 import type { Rest } from '../../src/kubelet/rest.js';
@@ -20,7 +21,7 @@ export class StaticTracer {
   /** Re-reads the cluster: call after the state under test settled (the probes matched). */
   async refresh(): Promise<void> {
     const sockets = new Map(this.plan.nodes.map((n) => [n.nodeName, nodePaths(this.plan, n, 'hawser').traceSocket]));
-    const { view, missing } = await gatherView({ api: this.api, sockets, externalIP: CLIENT_IP });
+    const { view, missing } = await gatherView({ api: this.api, sockets, externalIP: CLIENT_IP, externalRoutes: await clientRoutes(this.plan) });
     if (missing.length) throw new Error(`trace state missing for ${missing.map((m) => `${m.node}: ${m.error}`).join('; ')}`);
     this.view = view;
   }

@@ -9,6 +9,7 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KernelNft } from '../kernel/nft/index.js';
 import { listAddresses, listRoutes } from '../kernel/link/index.js';
+import { listListeningSockets } from '../kernel/sockets.js';
 import type { NodeTraceState } from '../trace/cluster.js';
 import type { Ruleset } from '../kernel/nft/types.js';
 import type { Logger } from '../log.js';
@@ -31,7 +32,8 @@ export async function readTraceState(src: TraceStateSource, nft = new KernelNft(
   }
   const addresses = (await listAddresses()).filter((a) => a.family === 4).map((a) => ({ dev: a.dev, cidr: a.cidr }));
   const routes = (await listRoutes({ family: 4 })).map((r) => ({ dst: r.dst, ...(r.via ? { via: r.via } : {}), ...(r.dev ? { dev: r.dev } : {}), ...(r.src ? { src: r.src } : {}) }));
-  return { node: src.node, routing: src.routing, clusterCIDR: src.clusterCIDR, podCIDRs: src.podCIDRs(), addresses, routes, tables };
+  const listening = await listListeningSockets();
+  return { node: src.node, routing: src.routing, clusterCIDR: src.clusterCIDR, podCIDRs: src.podCIDRs(), addresses, routes, tables, listening };
 }
 
 export async function startTraceStateServer(socketPath: string, src: TraceStateSource, log: Logger): Promise<Server> {

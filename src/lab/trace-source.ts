@@ -5,6 +5,7 @@ import { CLIENT_IP, type LabPlan } from './plan.js';
 import { nodePaths } from './components.js';
 import { labApi, openLab, resolveTarget } from './ops.js';
 import type { Rest } from '../kubelet/rest.js';
+import { listRoutes } from '../kernel/link/index.js';
 
 export interface LabTraceSource {
   plan: LabPlan;
@@ -15,6 +16,8 @@ export interface LabTraceSource {
   /** Kubernetes node name → its network namespace. */
   nodeNetns: Map<string, string>;
   clientNetns: string;
+  /** The external client's routes (an ExternalIP a test or a person routed to a node). */
+  externalRoutes(): Promise<Array<{ dst: string; via?: string }>>;
   /** The network namespace of a source word (pod ns/name, node NAME, external). */
   netnsOf(source: { kind: 'pod'; pod: { namespace: string; name: string } } | { kind: 'node'; node: string } | { kind: 'external'; ip: string }): Promise<string>;
 }
@@ -26,6 +29,7 @@ export function labTraceSource(name: string, stateRoot?: string): LabTraceSource
   const nodeNetns = new Map(plan.nodes.map((n) => [n.nodeName, n.netns]));
   return {
     plan, api: labApi(plan), sockets, externalIP: CLIENT_IP, nodeNetns, clientNetns: plan.client.netns,
+    externalRoutes: () => clientRoutes(plan),
     async netnsOf(s) {
       if (s.kind === 'external') return plan.client.netns;
       if (s.kind === 'node') return nodeNetns.get(s.node)!;
@@ -33,4 +37,8 @@ export function labTraceSource(name: string, stateRoot?: string): LabTraceSource
       return (await resolveTarget(plan, `pod/${s.pod.name}`, s.pod.namespace)).netns;
     },
   };
+}
+
+export async function clientRoutes(plan: LabPlan): Promise<Array<{ dst: string; via?: string }>> {
+  return (await listRoutes({ netns: plan.client.netns, family: 4 })).map((r) => ({ dst: r.dst, ...(r.via ? { via: r.via } : {}) }));
 }

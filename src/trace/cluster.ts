@@ -19,6 +19,8 @@ export interface NodeTraceState {
   routes: Array<{ dst: string; via?: string; dev?: string; src?: string }>;
   /** The applied tables as nft lists them: hawser-proxy, hawser-policy, hawser-cni (those that exist). */
   tables: Ruleset[];
+  /** Listening TCP/UDP sockets of the node's own stack (absent: unknown, delivery assumed). */
+  listening?: Array<{ proto: 'tcp' | 'udp'; addr: string; port: number }>;
 }
 
 export interface TracePod { namespace: string; name: string; ip: string; node: string }
@@ -28,6 +30,8 @@ export interface ClusterView {
   pods: TracePod[];
   /** The external client / router (the lab's 192.168.56.2). */
   externalIP: string;
+  /** The external router's routes beyond the underlay (e.g. an ExternalIP sent to a node). */
+  externalRoutes?: Array<{ dst: string; via?: string }>;
 }
 
 export type TraceSource =
@@ -90,10 +94,16 @@ export function traceCluster(view: ClusterView, source: TraceSource, target: Tra
   } else {
     const hops: Hop[] = [{ kind: 'source', text: `external client ${source.ip} → ${target.ip}:${target.port}` }];
     const owner = view.nodes.find((n) => isLocal(n, target.ip));
-    if (!owner) branches.push(unreachable(hops, 1, `${target.ip} is not an address of any node: the external network has no route to it`));
-    else {
+    const r = owner ? undefined : routeFor({ routes: view.externalRoutes ?? [] } as unknown as NodeTraceState, target.ip);
+    const via = r?.via ? view.nodes.find((n) => isLocal(n, r.via!)) : undefined;
+    if (owner) {
       hops.push({ kind: 'route', text: `on the underlay L2 segment: ${target.ip} answers ARP from ${owner.node}` });
       atNode(view, owner, 'external', { ...pkt, src: source.ip }, hops, 1, false, 0, branches);
+    } else if (via) {
+      hops.push({ kind: 'route', text: `the external router's route ${r!.dst} via ${r!.via} → ${via.node}` });
+      atNode(view, via, 'external', { ...pkt, src: source.ip }, hops, 1, false, 0, branches);
+    } else {
+      branches.push(unreachable(hops, 1, `${target.ip} is not an address of any node and the external router has no route to it via a node`));
     }
   }
   return { source: srcLabel, target: target.label ?? `${target.ip}:${target.port}`, proto: target.proto, branches: branches.sort((a, b) => b.probability - a.probability) };
@@ -118,6 +128,12 @@ function atNode(view: ClusterView, node: NodeTraceState, entry: Entry, pkt: Pkt,
     const dst = o.ip;
     const seen = (via: string | undefined): string => (o.masquerade ? via ?? pkt.src : pkt.src);
     if (isLocal(node, dst)) {
+      const l = node.listening;
+      if (l && (pkt.proto === 'tcp' || pkt.proto === 'udp') && !l.some((x) => x.proto === pkt.proto && x.port === o.port && ['*', '0.0.0.0', '::', dst].includes(x.addr))) {
+        const reason = `nothing listens on ${node.node} ${dst}:${o.port}/${pkt.proto}: its stack answers ${pkt.proto === 'tcp' ? 'with a TCP reset' : 'ICMP port unreachable'}`;
+        out.push({ probability: p, verdict: 'rejected', masquerade: masq, hops: [...h, { node: node.node, kind: 'drop', text: reason }], policy: policyWords(h), reason });
+        continue;
+      }
       out.push({ probability: p, verdict: 'delivered', endpoint: { ip: dst, port: o.port, node: node.node, host: true }, sourceSeen: pkt.src, masquerade: masq, hops: [...h, { node: node.node, kind: 'deliver', text: `delivered to ${node.node}'s own stack at ${dst}:${o.port}` }], policy: policyWords(h) });
       continue;
     }

@@ -19,7 +19,7 @@ export async function runTrace(o: RunTraceOptions): Promise<number> {
   if (o.lab !== undefined && o.lab !== false) {
     const { labTraceSource } = await import('../lab/trace-source.js');
     lab = labTraceSource(typeof o.lab === 'string' ? o.lab : 'lab');
-    src = { api: lab.api, sockets: lab.sockets, externalIP: lab.externalIP };
+    src = { api: lab.api, sockets: lab.sockets, externalIP: lab.externalIP, externalRoutes: await lab.externalRoutes() };
   } else {
     const sockets = new Map<string, string>();
     for (const kv of o.agentSocket) {

@@ -125,6 +125,7 @@ export interface ViewSource {
   /** Node name → its agent's trace-state socket. Nodes without one are left out (and said so). */
   sockets: Map<string, string>;
   externalIP: string;
+  externalRoutes?: Array<{ dst: string; via?: string }>;
 }
 
 /** The live cluster as the tracer walks it, plus the nodes whose agent did not answer. */
@@ -136,5 +137,7 @@ export async function gatherView(src: ViewSource): Promise<{ view: ClusterView; 
     if (!sock) { missing.push({ node: n.metadata.name, error: 'no agent socket known for this node (--agent-socket NODE=PATH)' }); return undefined; }
     try { return await fetchNodeState(sock); } catch (err) { missing.push({ node: n.metadata.name, error: String(err) }); return undefined; }
   }));
-  return { view: buildView(objs, states.filter((s): s is NodeTraceState => s !== undefined), src.externalIP), objs, missing };
+  const view = buildView(objs, states.filter((s): s is NodeTraceState => s !== undefined), src.externalIP);
+  if (src.externalRoutes) view.externalRoutes = src.externalRoutes;
+  return { view, objs, missing };
 }
