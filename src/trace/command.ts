@@ -11,7 +11,11 @@ export interface RunTraceOptions {
   kubeconfig?: string; agentSocket: string[]; externalIp: string; live?: boolean; why?: boolean;
 }
 
-export async function runTrace(o: RunTraceOptions): Promise<number> {
+/** Runs one trace and returns what the command prints (stdout, warnings) and its exit status. */
+export async function traceOutput(o: RunTraceOptions): Promise<{ stdout: string; warnings: string[]; code: number }> {
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  const print = (x: string) => lines.push(x);
   if (!['text', 'json', 'html', 'mermaid'].includes(o.output)) throw new Error(`--output must be text, json, html or mermaid, not ${o.output}`);
   const proto = o.proto ? parseProto(o.proto) : undefined;
   let src: ViewSource;
@@ -31,7 +35,7 @@ export async function runTrace(o: RunTraceOptions): Promise<number> {
     src = { api: restFromKubeConfig(loadKubeConfig(o.kubeconfig)), sockets, externalIP: o.externalIp };
   }
   const { view, objs, missing } = await gatherView(src);
-  for (const m of missing) console.error(`warning: node ${m.node} left out of the trace: ${m.error}`);
+  for (const m of missing) warnings.push(`node ${m.node} left out of the trace: ${m.error}`);
   const source = resolveSource(o.from, view, objs);
   const target = resolveTarget(o.to, proto, view, objs);
   const result = traceCluster(view, source, target);
@@ -45,19 +49,25 @@ export async function runTrace(o: RunTraceOptions): Promise<number> {
     agreement = r.agreement;
   }
   if (o.why) {
-    console.log(whyText(result));
-    return 0;
+    print(whyText(result));
+    return { stdout: lines.join('\n'), warnings, code: 0 };
   }
-  if (o.output === 'json') console.log(JSON.stringify({ ...result, verdict: clusterVerdict(result), ...(live ? { live, agreement } : {}) }, null, 2));
-  else if (o.output === 'html') console.log(renderHtml(result));
-  else if (o.output === 'mermaid') console.log(renderMermaid(result));
+  if (o.output === 'json') print(JSON.stringify({ ...result, verdict: clusterVerdict(result), ...(live ? { live, agreement } : {}) }, null, 2));
+  else if (o.output === 'html') print(renderHtml(result));
+  else if (o.output === 'mermaid') print(renderMermaid(result));
   else {
-    console.log(renderText(result));
+    print(renderText(result));
     if (live) {
       const { renderLive } = await import('./live.js');
-      console.log(`\nlive probe:\n${renderLive(live as never)}\n\n${agreement}`);
+      print(`\nlive probe:\n${renderLive(live as never)}\n\n${agreement}`);
     }
   }
-  if (agreement?.startsWith('DISAGREE')) return 2;
-  return 0;
+  return { stdout: lines.join('\n'), warnings, code: agreement?.startsWith('DISAGREE') ? 2 : 0 };
+}
+
+export async function runTrace(o: RunTraceOptions): Promise<number> {
+  const r = await traceOutput(o);
+  for (const w of r.warnings) console.error(`warning: ${w}`);
+  console.log(r.stdout);
+  return r.code;
 }

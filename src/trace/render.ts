@@ -31,11 +31,15 @@ export function renderMermaid(t: ClusterTrace): string {
   const lines = ['flowchart LR', `  src["${label(t.source)}"]`];
   t.branches.forEach((b, i) => {
     let prev = 'src';
-    const keyHops = b.hops.filter((h) => h.kind !== 'source' && (h.kind !== 'nft' || /dnat|masquerade|drop|reject|vmap|jump|goto/.test(h.step?.rule ?? '')));
+    // The decisions only: verdict-map hits, load-balancing picks, NAT, drops, routes.
+    const keyHops = b.hops.filter((h) => h.kind === 'route' || (h.kind === 'nft' && !h.step?.element?.includes('(no element)')
+      && /dnat|masquerade|drop|reject|vmap|numgen|jhash/.test(h.step?.rule ?? '')));
     keyHops.forEach((h, j) => {
       const id = `b${i}h${j}`;
-      const text = h.kind === 'nft' && h.step ? `${h.node}: ${h.step.table} ${h.step.chain}${h.step.element ? `<br/>${h.step.element}` : ''}` : `${h.node ? `${h.node}: ` : ''}${h.text}`;
-      lines.push(`  ${id}["${label(text)}"]`);
+      const text = h.kind === 'nft' && h.step
+        ? `${label(`${h.node}: ${h.step.table} ${h.step.chain}`)}<br/>${label(h.step.element ?? h.step.rule)}`
+        : label(`${h.node ? `${h.node}: ` : ''}${h.text}`);
+      lines.push(`  ${id}["${text}"]`);
       lines.push(`  ${prev} -->${j === 0 && t.branches.length > 1 ? `|${pct(b.probability)}|` : ''} ${id}`);
       prev = id;
     });
