@@ -26,6 +26,7 @@ import { waitFor } from '../src/lab/wait.js';
 import type { LabPlan } from '../src/lab/plan.js';
 import { LabTraffic } from './lib/lab-probe.js';
 import { StaticTracer, staticAllows, type Observed } from './lib/trace-agreement.js';
+import { clusterVerdict } from '../src/trace/cluster.js';
 import { sctpProbe, splitHostPort, type ProbeResult, type World } from './lib/index.js';
 import { TABLE, readCounters, type NetworkPolicy } from '../proxy/policy/index.js';
 import { EXTRA_CASES, UPSTREAM_CASES } from '../proxy/policy/e2e/cases.js';
@@ -137,8 +138,10 @@ if (!hasCommand('apiserver')) {
       const observed: Observed = got === true ? { delivered: podIP.get(to)! } : got === false ? 'DROP' : /^refused/.test(got) ? 'REJECT' : { other: got };
       const target = { ip: clusterIP.get(to)!, port: p.port, proto: p.proto.toLowerCase() as 'tcp' };
       const src = { kind: 'podKey' as const, namespace: nsOf(f), name: podOf(f) };
-      const bad = tracer.compare(`tracer disagrees on ${p.proto}/${p.port} ${f} -> ${to}: kernel ${JSON.stringify(observed)}, tracer ${JSON.stringify(tracer.verdict(src, target))}`,
-        staticAllows(tracer.verdict(src, target), observed), () => tracer.trace(src, target));
+      const trace = tracer.trace(src, target);
+      const verdict = clusterVerdict(trace);
+      const bad = tracer.compare(`tracer disagrees on ${p.proto}/${p.port} ${f} -> ${to}: kernel ${JSON.stringify(observed)}, tracer ${JSON.stringify(verdict)}`,
+        staticAllows(verdict, observed), trace);
       if (bad) wrong.push(bad);
     }
     return wrong.sort();

@@ -151,15 +151,16 @@ if (!hasCommand('apiserver') || !hasCommand('agent')) {
     }
     const target = { ip, port, proto };
     const trace = tracer.trace(source, target);
+    const verdict = clusterVerdict(trace);
     const wrong: string[] = [];
     for (const r of rs) {
       const seen: Observed = r.ok ? { delivered: r.echo?.local.replace(/:\d+$/, '') ?? '?' } : r.kind === 'refused' ? 'REJECT' : r.kind === 'timeout' ? 'DROP' : { other: r.kind };
-      let agree = staticAllows(clusterVerdict(trace), seen);
+      let agree = staticAllows(verdict, seen);
       // The source address the endpoint saw must be the one the static path says it sees.
       if (agree && r.ok && typeof seen !== 'string' && 'delivered' in seen) {
         agree = trace.branches.some((b) => b.verdict === 'delivered' && b.endpoint?.ip === seen.delivered && b.sourceSeen === peerIP(r));
       }
-      const bad = tracer.compare(`${what}: kernel ${JSON.stringify(seen)} seen from ${peerIP(r) ?? '-'}, tracer ${JSON.stringify(clusterVerdict(trace))}`, agree, () => trace);
+      const bad = tracer.compare(`${what}: kernel ${JSON.stringify(seen)} seen from ${peerIP(r) ?? '-'}, tracer ${JSON.stringify(verdict)}`, agree, trace);
       if (bad) wrong.push(bad);
     }
     tt.same(wrong, [], `${what}: the static trace predicts all ${rs.length} probes`);

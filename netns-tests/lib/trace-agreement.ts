@@ -7,7 +7,7 @@ import { clientRoutes } from '../../src/lab/trace-source.js';
 import type { LabPlan } from '../../src/lab/plan.js';
 import { CLIENT_IP } from '../../src/lab/plan.js';
 import type { Rest } from '../../src/kubelet/rest.js';
-import { clusterVerdict, traceCluster, type ClusterTrace, type ClusterVerdict, type ClusterView, type TraceSource, type TraceTarget } from '../../src/trace/cluster.js';
+import { traceCluster, type ClusterTrace, type ClusterVerdict, type ClusterView, type TraceSource, type TraceTarget } from '../../src/trace/cluster.js';
 import { gatherView } from '../../src/trace/view.js';
 import { renderText } from '../../src/trace/render.js';
 
@@ -39,16 +39,12 @@ export class StaticTracer {
     return traceCluster(this.view, src, target);
   }
 
-  verdict(source: Parameters<StaticTracer['trace']>[0], target: TraceTarget): ClusterVerdict {
-    return clusterVerdict(this.trace(source, target));
-  }
-
   /** Counts one comparison; returns a line for the test's failure list, or undefined when they agree. */
-  compare(what: string, agree: boolean, t: () => ClusterTrace): string | undefined {
+  compare(what: string, agree: boolean, trace: ClusterTrace): string | undefined {
     this.counts.compared++;
     if (agree) return undefined;
     this.counts.disagreed++;
-    return `${what}\n${renderText(t())}`;
+    return `${what}\n${renderText(trace)}`;
   }
 }
 

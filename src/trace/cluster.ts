@@ -3,7 +3,7 @@
 // node's routes (host-gw next hop or the VXLAN device), the next node's tables, to delivery
 // or the rule that drops it. Pure: the node states come from the agents (`NodeTraceState`),
 // the pods from the API; nothing here guesses what was programmed.
-import ipaddr from 'ipaddr.js';
+import { cidrContains, parseAddress, parseCidr } from '../net/index.js';
 import type { Ruleset } from '../kernel/nft/types.js';
 import { Walker, type Entry, type Step } from './walker.js';
 
@@ -86,7 +86,7 @@ export function traceCluster(view: ClusterView, source: TraceSource, target: Tra
     if (!node) {
       branches.push(unreachable([], 1, `node ${source.node} has no trace state`));
     } else {
-      const r = routeFor(node, target.ip);
+      const r = routeFor(node.routes, target.ip);
       const src = r?.src ?? addressOn(node, r?.dev) ?? primaryAddress(node);
       const hops: Hop[] = [{ node: node.node, kind: 'source', text: `node ${node.node} (local process) ${src} → ${target.ip}:${target.port}` }];
       atNode(view, node, 'node', { ...pkt, src }, hops, 1, false, 0, branches);
@@ -94,7 +94,7 @@ export function traceCluster(view: ClusterView, source: TraceSource, target: Tra
   } else {
     const hops: Hop[] = [{ kind: 'source', text: `external client ${source.ip} → ${target.ip}:${target.port}` }];
     const owner = view.nodes.find((n) => isLocal(n, target.ip));
-    const r = owner ? undefined : routeFor({ routes: view.externalRoutes ?? [] } as unknown as NodeTraceState, target.ip);
+    const r = owner ? undefined : routeFor(view.externalRoutes ?? [], target.ip);
     const via = r?.via ? view.nodes.find((n) => isLocal(n, r.via!)) : undefined;
     if (owner) {
       hops.push({ kind: 'route', text: `on the underlay L2 segment: ${target.ip} answers ARP from ${owner.node}` });
@@ -137,7 +137,7 @@ function atNode(view: ClusterView, node: NodeTraceState, entry: Entry, pkt: Pkt,
       out.push({ probability: p, verdict: 'delivered', endpoint: { ip: dst, port: o.port, node: node.node, host: true }, sourceSeen: pkt.src, masquerade: masq, hops: [...h, { node: node.node, kind: 'deliver', text: `delivered to ${node.node}'s own stack at ${dst}:${o.port}` }], policy: policyWords(h) });
       continue;
     }
-    const route = routeFor(node, dst);
+    const route = routeFor(node.routes, dst);
     const outSrc = route?.src ?? addressOn(node, route?.dev) ?? primaryAddress(node);
     const src = seen(outSrc);
     if (node.podCIDRs.some((c) => inCidr(dst, c))) {
@@ -225,15 +225,17 @@ function addressOn(n: NodeTraceState, dev: string | undefined): string | undefin
 
 /** The bridge address a pod's default route points at: the node's address inside the pod's subnet. */
 function bridgeGateway(n: NodeTraceState, podIP: string): { ip: string; dev: string } | undefined {
-  const a = n.addresses.find((x) => inCidr(podIP, x.cidr.includes('/') ? networkOf(x.cidr) : `${x.cidr}/32`));
+  const a = n.addresses.find((x) => inCidr(podIP, x.cidr));
   return a ? { ip: a.cidr.split('/')[0]!, dev: a.dev } : undefined;
 }
 
-/** Longest-prefix match over the node's main table (what `ip route get` answers for unicast). */
-export function routeFor(n: NodeTraceState, ip: string): NodeTraceState['routes'][number] | undefined {
-  let best: NodeTraceState['routes'][number] | undefined;
+type Route = NodeTraceState['routes'][number];
+
+/** Longest-prefix match over a main routing table (what `ip route get` answers for unicast). */
+export function routeFor<R extends Pick<Route, 'dst'>>(routes: R[], ip: string): R | undefined {
+  let best: R | undefined;
   let bestLen = -1;
-  for (const r of n.routes) {
+  for (const r of routes) {
     const cidr = r.dst === 'default' ? (ip.includes(':') ? '::/0' : '0.0.0.0/0') : r.dst.includes('/') ? r.dst : `${r.dst}/${ip.includes(':') ? 128 : 32}`;
     if (!inCidr(ip, cidr)) continue;
     const len = Number(cidr.split('/')[1]);
@@ -242,22 +244,11 @@ export function routeFor(n: NodeTraceState, ip: string): NodeTraceState['routes'
   return best;
 }
 
-function networkOf(cidr: string): string {
-  const [addr, bits] = ipaddr.parseCIDR(cidr);
-  const bytes = addr.toByteArray();
-  const total = bytes.length * 8;
-  for (let i = bits; i < total; i++) bytes[i >> 3]! &= ~(0x80 >> (i & 7));
-  return `${ipaddr.fromByteArray(bytes).toString()}/${bits}`;
-}
-
+/** Whether an address is inside a CIDR; an interface address (host bits set) counts as its subnet. */
 function inCidr(ip: string, cidr: string): boolean {
-  try {
-    const a = ipaddr.parse(ip);
-    const [net, bits] = ipaddr.parseCIDR(cidr);
-    return a.kind() === net.kind() && a.match(net, bits);
-  } catch {
-    return false;
-  }
+  const c = parseCidr(cidr, { allowHostBits: true });
+  const a = parseAddress(ip);
+  return c !== undefined && a !== undefined && cidrContains(c, a);
 }
 
 /** What the agreement test compares with the kernel: endpoints with probability, masquerade, or REJECT / DROP. */
